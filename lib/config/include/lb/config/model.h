@@ -1,0 +1,88 @@
+// The daemon's whole configuration, validated: what lbd --config reads and what
+// lbd --check-config checks.
+//
+// Plain values, built on the control side only. Every field has the default a
+// user gets when the YAML leaves it out; load.h turns YAML into this.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <lb/packet/addr.h>
+#include <lb/sched/model.h>
+
+namespace lb::config {
+
+// How EAL gets its memory.
+enum class HugePages : uint8_t {
+  kAuto,  // hugepages when the machine has free ones, otherwise --no-huge
+  kOn,    // hugepages required
+  kOff,   // --no-huge: ordinary memory (tests, laptops, VMs without hugepages)
+};
+
+struct EalConfig {
+  HugePages huge_pages = HugePages::kAuto;
+  uint32_t memory_mb = 512;   // -m (only used with --no-huge)
+  uint32_t mbufs = 16383;     // packet buffers in the pool (2^n - 1 is optimal for rte_mempool)
+  std::string file_prefix = "lbd";  // --file-prefix: lets several lbd run on one host
+  std::string log_level = "notice"; // --log-level for DPDK's own messages
+  std::vector<std::string> extra_args;  // passed to rte_eal_init verbatim
+};
+
+struct LcoreConfig {
+  uint32_t main = 0;               // control plane core
+  std::vector<uint32_t> workers = {1};  // one worker per core; each polls one RX queue per port
+  // Microseconds a worker sleeps after an empty poll round; 0 = pure busy
+  // polling (production). Non-zero suits shared machines and VMs.
+  uint32_t idle_sleep_us = 0;
+};
+
+struct ControlConfig {
+  std::string socket = "/run/lbd/lbd.sock";
+  std::optional<std::string> socket_group;  // chgrp of the socket (mode 0660)
+};
+
+struct PortConfig {
+  std::string name;     // operator's name, e.g. "ext"; used by lbctl and in counters
+  std::string device;   // DPDK devargs: a PCI address or a vdev string ("net_af_xdp0,iface=eth1")
+  packet::Ipv4Prefix address;  // the appliance's own address on this port
+  std::optional<packet::Ipv4Addr> gateway;  // next hop for destinations off every port's subnet
+  std::optional<packet::MacAddr> mac;       // overrides the device's MAC address
+  uint16_t mtu = 1500;
+  // Exception path: a kernel TAP interface carrying the appliance's own
+  // traffic (ssh, health checks) through this port.
+  bool exception_path = true;
+  std::string tap_name;  // default "lbd-<name>"
+};
+
+struct NeighborConfig {
+  uint32_t table_size = 4096;   // next hops lbd can resolve at once
+  uint32_t reachable_ms = 300000;  // an ARP answer is trusted this long
+  uint32_t retry_ms = 1000;     // between ARP requests for an unresolved next hop
+  uint32_t retries = 3;         // requests before a next hop is declared unreachable
+  uint32_t hold_packets = 256;  // packets a worker holds while their next hop resolves
+};
+
+struct StaticNeighbor {
+  packet::Ipv4Addr addr;
+  packet::MacAddr mac;
+};
+
+struct ConnectionConfig {
+  uint32_t table_size = 1u << 20;  // connections (each has one or two keys)
+};
+
+struct Config {
+  EalConfig eal;
+  LcoreConfig lcores;
+  ControlConfig control;
+  std::vector<PortConfig> ports;
+  NeighborConfig neighbors;
+  std::vector<StaticNeighbor> static_neighbors;
+  ConnectionConfig connections;
+  std::vector<sched::ServiceSpec> services;
+};
+
+}  // namespace lb::config

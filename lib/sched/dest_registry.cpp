@@ -1,0 +1,21 @@
+#include <lb/sched/dest_registry.h>
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace lb::sched {
+
+DestRegistry::DestRegistry(uint32_t capacity)
+    : slots_(std::make_unique<DestCounters[]>(capacity)), capacity_(capacity) {}
+
+uint32_t DestRegistry::slot_for(const DestIdentity& identity) {
+  if (auto it = by_identity_.find(identity); it != by_identity_.end()) return it->second;
+  if (next_ == capacity_) {
+    throw std::length_error(fmt::format("too many real servers (limit {})", capacity_));
+  }
+  by_identity_.emplace(identity, next_);
+  return next_++;
+}
+
+}  // namespace lb::sched

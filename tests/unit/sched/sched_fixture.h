@@ -1,0 +1,52 @@
+// Builds a service the way lbd does (ServiceTable over ServiceSpecs, real
+// servers in configuration order) so scheduler tests see the kernel's list
+// order and real DestCounters.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <lb/sched/service.h>
+
+namespace lb::test {
+
+struct SchedFixture {
+  sched::DestRegistry registry{64};
+  sched::ServiceTable table;
+
+  // Real servers 10.0.0.<n> in the given order, with the given weights.
+  const sched::Service& make(const std::string& scheduler, const std::vector<uint32_t>& weights) {
+    sched::ServiceSpec spec;
+    spec.vip = *packet::Ipv4Addr::parse("198.18.1.100");
+    spec.port = 80;
+    spec.scheduler = scheduler;
+    for (size_t i = 0; i < weights.size(); ++i) {
+      spec.real_servers.push_back({packet::Ipv4Addr::from_octets(10, 0, 0, static_cast<uint8_t>(i + 1)), 80,
+                                   weights[i], sched::ForwardMethod::kNat});
+    }
+    std::vector<sched::ServiceSpec> specs{spec};
+    table = sched::ServiceTable(specs, registry);
+    return *table.services()[0];
+  }
+
+  // The last octet of the chosen real server, or 0 when none qualified.
+  static int pick(const sched::Service& svc) {
+    const sched::Dest* d = svc.schedule(packet::FlowKeyV4{}, 0);
+    return d == nullptr ? 0 : static_cast<int>(d->addr.host() & 0xff);
+  }
+
+  static std::vector<int> sequence(const sched::Service& svc, int n) {
+    std::vector<int> out;
+    for (int i = 0; i < n; ++i) out.push_back(pick(svc));
+    return out;
+  }
+
+  static sched::DestCounters& counters(const sched::Service& svc, int octet) {
+    for (const auto& d : svc.dests()) {
+      if (static_cast<int>(d.addr.host() & 0xff) == octet) return *d.counters;
+    }
+    throw std::out_of_range("no such real server");
+  }
+};
+
+}  // namespace lb::test
