@@ -1,0 +1,36 @@
+// The control thread's event loop: runs on the main lcore once the workers
+// are launched, waking for signals, the control socket and a housekeeping
+// tick, until SIGINT or SIGTERM.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <utility>
+#include <vector>
+
+namespace lb::daemon {
+
+class EventLoop {
+ public:
+  // Blocks SIGINT/SIGTERM in the calling thread so they are read through a
+  // signalfd. Call before any other thread starts (EAL lcores inherit the mask).
+  static void block_stop_signals();
+
+  EventLoop(std::chrono::milliseconds tick);
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  // Calls on_readable whenever `fd` becomes readable.
+  void watch(int fd, std::function<void()> on_readable);
+  // Runs until a stop signal; calls on_tick every tick. Returns the signal number.
+  int run(const std::function<void()>& on_tick);
+
+ private:
+  int epoll_fd_;
+  int signal_fd_;
+  int timer_fd_;
+  std::vector<std::pair<int, std::function<void()>>> watched_;
+};
+
+}  // namespace lb::daemon

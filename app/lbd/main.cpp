@@ -1,0 +1,93 @@
+// lbd: the load balancer daemon.
+//
+//   lbd --config FILE            run
+//   lbd --config FILE --check-config   validate and exit (0 when valid)
+//
+// Start-up order: configuration (all errors reported, nothing started on any),
+// EAL, data plane (ports, tables, snapshot), control socket, workers; then the
+// control thread serves lbctl and does housekeeping until SIGINT/SIGTERM,
+// when everything stops in reverse order.
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+#include <rte_eal.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <lb/config/load.h>
+#include <lb/ctl/dispatcher.h>
+#include <lb/ctl/server.h>
+#include <lb/dataplane/dataplane.h>
+#include <lb/dataplane/eal.h>
+
+#include "control_api.h"
+#include "event_loop.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+int run(const lb::config::Config& cfg, const std::string& argv0) {
+  lb::daemon::EventLoop::block_stop_signals();
+  lb::dataplane::init_eal(lb::dataplane::eal_args(cfg, argv0));
+  int rc = 0;
+  try {
+    lb::dataplane::Dataplane dp(cfg);
+    lb::daemon::ControlContext ctx{dp, cfg, std::chrono::steady_clock::now()};
+    lb::ctl::Dispatcher dispatcher;
+    lb::daemon::register_commands(dispatcher, ctx);
+    lb::ctl::ServerOptions options;
+    if (cfg.control.socket_group) options.group = *cfg.control.socket_group;
+    lb::ctl::ControlServer server(cfg.control.socket, std::cref(dispatcher), options);
+
+    lb::daemon::EventLoop loop(10ms);
+    loop.watch(server.fd(), [&server] { server.process(); });
+    dp.start();
+    spdlog::info("lbd {} ready: {} service(s), control socket {}", LBD_VERSION,
+                 cfg.services.size(), cfg.control.socket);
+    const int sig = loop.run([&dp] { dp.tick(); });
+    spdlog::info("{} received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    dp.stop();
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    rc = 1;
+  }
+  rte_eal_cleanup();
+  if (rc == 0) spdlog::info("stopped");
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"lbd: userspace L4 load balancer (IPVS replacement) on DPDK"};
+  std::string config_path;
+  bool check_only = false;
+  app.add_option("-c,--config", config_path, "YAML configuration file")->required();
+  app.add_flag("--check-config", check_only, "validate the configuration and exit");
+  app.set_version_flag("--version", std::string("lbd ") + LBD_VERSION);
+  CLI11_PARSE(app, argc, argv);
+
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e lbd %l: %v");
+  const auto loaded = lb::config::load_file(config_path);
+  if (!loaded.config) {
+    for (const auto& e : loaded.errors) fmt::print(stderr, "{}\n", e.to_string());
+    fmt::print(stderr, "lbd: {} error(s) in {}; nothing started\n", loaded.errors.size(), config_path);
+    return 1;
+  }
+  const auto& cfg = *loaded.config;
+  if (check_only) {
+    fmt::print("{}: configuration OK ({} port(s), {} service(s))\n", config_path, cfg.ports.size(),
+               cfg.services.size());
+    return 0;
+  }
+  try {
+    return run(cfg, argv[0]);
+  } catch (const std::exception& e) {
+    spdlog::error("{}", e.what());
+    return 1;
+  }
+}

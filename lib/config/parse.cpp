@@ -1,0 +1,394 @@
+// The YAML schema of lbd's config file, section by section (conf/README.md
+// documents it for operators; keep the two in step). Every field is checked on
+// its own here; an invalid value is reported and leaves the model's default in
+// place so the rest of the file is still read and checked.
+#include "parse.h"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <utility>
+
+#include <lb/sched/model.h>
+#include <lb/sched/scheduler.h>
+
+namespace lb::config::detail {
+
+namespace {
+
+constexpr size_t kMaxPorts = 16;
+// sockaddr_un::sun_path is 108 bytes, one of them the terminating NUL.
+constexpr size_t kMaxSocketPath = 107;
+// Linux IFNAMSIZ (16) less the NUL.
+constexpr size_t kMaxTapName = 15;
+constexpr int64_t kMaxLcore = 1023;
+
+constexpr std::array<std::pair<std::string_view, HugePages>, 3> kHugePages = {{
+    {"auto", HugePages::kAuto},
+    {"on", HugePages::kOn},
+    {"off", HugePages::kOff},
+}};
+
+// DPDK's --log-level names, most to least severe.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 8> kLogLevels = {{
+    {"emerg", "emerg"},
+    {"alert", "alert"},
+    {"crit", "crit"},
+    {"error", "error"},
+    {"warning", "warning"},
+    {"notice", "notice"},
+    {"info", "info"},
+    {"debug", "debug"},
+}};
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_lower(char c) {
+  return c >= 'a' && c <= 'z';
+}
+bool is_alpha(char c) {
+  return is_lower(c) || (c >= 'A' && c <= 'Z');
+}
+bool is_file_prefix_char(char c) {
+  return is_alpha(c) || is_digit(c) || c == '_' || c == '-';
+}
+bool is_port_name_char(char c) {
+  return is_lower(c) || is_digit(c) || c == '_' || c == '-';
+}
+bool is_tap_name_char(char c) {
+  return is_alpha(c) || is_digit(c) || c == '_' || c == '.' || c == '-';
+}
+
+Site site_of(const Field& field, bool ok) {
+  return Site{field.path, field.pos, ok};
+}
+
+// Reads an optional integer key into `out`; true when present and valid.
+template <typename T>
+bool read_int_key(Reader& reader, const MapReader& map, std::string_view key, T& out, int64_t min,
+                  int64_t max) {
+  auto field = map.get(key);
+  if (!field) return false;
+  auto value = read_int(reader, *field, min, max);
+  if (!value) return false;
+  out = static_cast<T>(*value);
+  return true;
+}
+
+void read_bool_key(Reader& reader, const MapReader& map, std::string_view key, bool& out) {
+  if (auto field = map.get(key)) {
+    if (auto value = read_bool(reader, *field)) out = *value;
+  }
+}
+
+EalConfig parse_eal(Reader& reader, const Field& field) {
+  EalConfig eal;
+  const MapReader map(
+      reader, field,
+      {"huge_pages", "memory_mb", "mbufs", "file_prefix", "log_level", "extra_args"});
+  if (auto f = map.get("huge_pages")) {
+    if (auto value = read_choice<HugePages>(reader, *f, kHugePages)) eal.huge_pages = *value;
+  }
+  read_int_key(reader, map, "memory_mb", eal.memory_mb, 64, 1048576);
+  read_int_key(reader, map, "mbufs", eal.mbufs, 1023, 16777215);
+  if (auto f = map.get("file_prefix")) {
+    if (auto value = read_name(reader, *f, 1, 32, is_file_prefix_char, "[A-Za-z0-9_-]")) {
+      eal.file_prefix = *value;
+    }
+  }
+  if (auto f = map.get("log_level")) {
+    if (auto value = read_choice<std::string_view>(reader, *f, kLogLevels)) {
+      eal.log_level = std::string(*value);
+    }
+  }
+  if (auto f = map.get("extra_args")) {
+    for (const Field& arg : read_list(reader, *f).value_or(std::vector<Field>{})) {
+      if (auto value = read_string(reader, arg)) eal.extra_args.push_back(*value);
+    }
+  }
+  return eal;
+}
+
+LcoreConfig parse_lcores(Reader& reader, const Field& field, Sites& sites) {
+  LcoreConfig lcores;
+  const MapReader map(reader, field, {"main", "workers", "idle_sleep_us"});
+  if (auto f = map.get("main")) {
+    sites.lcores_main = site_of(*f, read_int_key(reader, map, "main", lcores.main, 0, kMaxLcore));
+  } else {
+    sites.lcores_main = Site{child_path(field.path, "main"), field.pos, true};
+  }
+  if (auto f = map.get("workers")) {
+    if (auto list = read_list(reader, *f)) {
+      if (list->empty()) {
+        reader.error(*f, "expected a non-empty list of lcore ids, got " +
+                             (f->node.IsNull() ? describe(f->node) : "an empty list"));
+      }
+      lcores.workers.clear();
+      for (const Field& worker : *list) {
+        auto id = read_int(reader, worker, 0, kMaxLcore);
+        sites.lcores_workers.push_back(site_of(worker, id.has_value()));
+        lcores.workers.push_back(static_cast<uint32_t>(id.value_or(0)));
+      }
+    }
+  } else {
+    sites.lcores_workers.push_back(Site{child_path(field.path, "workers"), field.pos, true});
+  }
+  read_int_key(reader, map, "idle_sleep_us", lcores.idle_sleep_us, 0, 100000);
+  return lcores;
+}
+
+ControlConfig parse_control(Reader& reader, const Field& field) {
+  ControlConfig control;
+  const MapReader map(reader, field, {"socket", "socket_group"});
+  if (auto f = map.get("socket")) {
+    if (auto path = read_string(reader, *f)) {
+      if (path->front() != '/') {
+        reader.error(*f, "expected an absolute path (starting with /), got " + describe(f->node));
+      } else if (path->back() == '/') {
+        reader.error(*f, "expected the socket's file path, got a directory " + describe(f->node));
+      } else if (path->size() > kMaxSocketPath) {
+        reader.error(*f, fmt::format("a Unix socket path is at most {} bytes, got {} bytes",
+                                     kMaxSocketPath, path->size()));
+      } else if (path->find('\0') != std::string::npos) {
+        reader.error(*f, "a path cannot contain a NUL character, got " + describe(f->node));
+      } else {
+        control.socket = *path;
+      }
+    }
+  }
+  if (auto f = map.get("socket_group")) control.socket_group = read_string(reader, *f);
+  return control;
+}
+
+PortConfig parse_port(Reader& reader, const Field& field, PortSites& sites) {
+  PortConfig port;
+  const MapReader map(
+      reader, field,
+      {"name", "device", "address", "gateway", "mac", "mtu", "exception_path", "tap_name"});
+  sites.entry = site_of(field, true);
+  if (auto f = map.require("name")) {
+    auto name = read_name(reader, *f, 1, 12, is_port_name_char, "[a-z0-9_-]");
+    sites.name = site_of(*f, name.has_value());
+    port.name = name.value_or("");
+  }
+  if (auto f = map.require("device")) {
+    auto device = read_string(reader, *f);
+    sites.device = site_of(*f, device.has_value());
+    port.device = device.value_or("");
+  }
+  if (auto f = map.require("address")) {
+    auto address = read_interface_address(reader, *f);
+    sites.address = site_of(*f, address.has_value());
+    if (address) port.address = *address;
+  }
+  if (auto f = map.get("gateway")) {
+    port.gateway = read_host_address(reader, *f);
+    sites.gateway = site_of(*f, port.gateway.has_value());
+  }
+  if (auto f = map.get("mac")) port.mac = read_unicast_mac(reader, *f);
+  read_int_key(reader, map, "mtu", port.mtu, 576, 9000);
+  read_bool_key(reader, map, "exception_path", port.exception_path);
+
+  if (auto f = map.get("tap_name")) {
+    auto tap = read_name(reader, *f, 1, kMaxTapName, is_tap_name_char, "[A-Za-z0-9_.-]");
+    if (tap && (*tap == "." || *tap == "..")) {
+      reader.error(*f, "\".\" and \"..\" are not valid interface names");
+      tap.reset();
+    }
+    sites.tap_name = site_of(*f, tap.has_value());
+    port.tap_name = tap.value_or("");
+  } else if (sites.name.ok) {
+    port.tap_name = "lbd-" + port.name;
+    sites.tap_name = Site{child_path(field.path, "tap_name"), sites.name.pos, true};
+    // Only a port with an exception path gets a TAP, so only then is a
+    // too-long default name a problem.
+    if (port.exception_path && port.tap_name.size() > kMaxTapName) {
+      reader.error(sites.tap_name.path, sites.tap_name.pos,
+                   fmt::format("the default TAP name \"{}\" is longer than Linux's {} characters; "
+                               "set tap_name or shorten the port name",
+                               port.tap_name, kMaxTapName));
+      sites.tap_name.ok = false;
+    }
+  }
+  return port;
+}
+
+std::vector<PortConfig> parse_ports(Reader& reader, const Field& field, Sites& sites) {
+  std::vector<PortConfig> ports;
+  auto list = read_list(reader, field);
+  if (!list) return ports;
+  if (list->empty() || list->size() > kMaxPorts) {
+    reader.error(field, fmt::format("expected 1..{} ports, got {}", kMaxPorts,
+                                    field.node.IsNull() ? describe(field.node)
+                                                        : std::to_string(list->size())));
+  }
+  for (const Field& entry : *list) {
+    sites.ports.emplace_back();
+    ports.push_back(parse_port(reader, entry, sites.ports.back()));
+  }
+  return ports;
+}
+
+NeighborConfig parse_neighbors(Reader& reader, const Field& field, Config& config, Sites& sites) {
+  NeighborConfig neighbors;
+  const MapReader map(
+      reader, field,
+      {"table_size", "reachable_ms", "retry_ms", "retries", "hold_packets", "static"});
+  if (auto f = map.get("table_size")) {
+    constexpr int64_t kMin = 64;
+    constexpr int64_t kMax = 1048576;
+    auto size = read_int(reader, *f, kMin, kMax);
+    // A power of two lets the table index with a mask.
+    if (size && (*size & (*size - 1)) != 0) {
+      reader.error(*f, fmt::format("expected a power of two {}..{}, got {}", kMin, kMax, *size));
+      size.reset();
+    }
+    if (size) neighbors.table_size = static_cast<uint32_t>(*size);
+    sites.neighbor_table_size = site_of(*f, size.has_value());
+  } else {
+    sites.neighbor_table_size = Site{child_path(field.path, "table_size"), field.pos, true};
+  }
+  read_int_key(reader, map, "reachable_ms", neighbors.reachable_ms, 1000, 86400000);
+  read_int_key(reader, map, "retry_ms", neighbors.retry_ms, 10, 60000);
+  read_int_key(reader, map, "retries", neighbors.retries, 1, 20);
+  read_int_key(reader, map, "hold_packets", neighbors.hold_packets, 0, 65536);
+
+  if (auto f = map.get("static")) {
+    for (const Field& entry : read_list(reader, *f).value_or(std::vector<Field>{})) {
+      const MapReader neighbor(reader, entry, {"address", "mac"});
+      StaticNeighborSites& site = sites.static_neighbors.emplace_back();
+      StaticNeighbor& out = config.static_neighbors.emplace_back();
+      site.entry = site_of(entry, true);
+      if (auto a = neighbor.require("address")) {
+        auto address = read_host_address(reader, *a);
+        site.address = site_of(*a, address.has_value());
+        if (address) out.addr = *address;
+      }
+      if (auto m = neighbor.require("mac")) {
+        if (auto mac = read_unicast_mac(reader, *m)) out.mac = *mac;
+      }
+    }
+  }
+  return neighbors;
+}
+
+ConnectionConfig parse_connections(Reader& reader, const Field& field) {
+  ConnectionConfig connections;
+  const MapReader map(reader, field, {"table_size"});
+  read_int_key(reader, map, "table_size", connections.table_size, 1024, 268435456);
+  return connections;
+}
+
+std::string scheduler_names() {
+  std::vector<std::string_view> names;
+  for (const auto& info : sched::schedulers())
+    names.push_back(info.name);
+  return join_choices(names);
+}
+
+sched::RealServerSpec parse_real_server(Reader& reader, const Field& field,
+                                        const sched::ServiceSpec& service, const Site& service_port,
+                                        RealServerSites& sites) {
+  sched::RealServerSpec real;
+  const MapReader map(reader, field, {"address", "port", "weight", "forward"});
+  sites.entry = site_of(field, true);
+  if (auto f = map.require("address")) {
+    auto address = read_host_address(reader, *f);
+    sites.address = site_of(*f, address.has_value());
+    if (address) real.addr = *address;
+  }
+  if (auto f = map.get("port")) {
+    sites.port = site_of(*f, read_int_key(reader, map, "port", real.port, 1, 65535));
+  } else {
+    real.port = service.port;
+    sites.port = Site{child_path(field.path, "port"), field.pos, service_port.ok};
+  }
+  read_int_key(reader, map, "weight", real.weight, 0, 65535);
+  if (auto f = map.get("forward")) {
+    std::optional<sched::ForwardMethod> forward;
+    if (auto text = read_string(reader, *f)) {
+      forward = sched::parse_forward_method(*text);
+      if (!forward) {
+        reader.error(*f, "expected one of: nat, dr, tunnel; got " + describe(f->node));
+      }
+    }
+    sites.forward = site_of(*f, forward.has_value());
+    if (forward) real.forward = *forward;
+  } else {
+    sites.forward = Site{child_path(field.path, "forward"), field.pos, true};
+  }
+  return real;
+}
+
+sched::ServiceSpec parse_service(Reader& reader, const Field& field, ServiceSites& sites) {
+  sched::ServiceSpec service;
+  const MapReader map(reader, field, {"protocol", "vip", "port", "scheduler", "real_servers"});
+  sites.entry = site_of(field, true);
+  if (auto f = map.require("protocol")) {
+    std::optional<sched::Protocol> protocol;
+    if (auto text = read_string(reader, *f)) {
+      protocol = sched::parse_protocol(*text);
+      if (!protocol) reader.error(*f, "expected one of: tcp, udp; got " + describe(f->node));
+    }
+    sites.protocol = site_of(*f, protocol.has_value());
+    if (protocol) service.protocol = *protocol;
+  }
+  if (auto f = map.require("vip")) {
+    auto vip = read_host_address(reader, *f);
+    sites.vip = site_of(*f, vip.has_value());
+    if (vip) service.vip = *vip;
+  }
+  if (auto f = map.require("port")) {
+    sites.port = site_of(*f, read_int_key(reader, map, "port", service.port, 1, 65535));
+  }
+  if (auto f = map.get("scheduler")) {
+    if (auto name = read_string(reader, *f)) {
+      if (sched::find_scheduler(*name) != nullptr) {
+        service.scheduler = *name;
+      } else {
+        reader.error(*f, fmt::format("unknown scheduler {}, expected one of: {}", describe(f->node),
+                                     scheduler_names()));
+      }
+    }
+  }
+  if (auto f = map.get("real_servers")) {
+    for (const Field& entry : read_list(reader, *f).value_or(std::vector<Field>{})) {
+      RealServerSites& real_sites = sites.real_servers.emplace_back();
+      service.real_servers.push_back(
+          parse_real_server(reader, entry, service, sites.port, real_sites));
+    }
+  }
+  return service;
+}
+
+}  // namespace
+
+Parsed parse_config(Reader& reader, const Field& document) {
+  Parsed parsed;
+  Config& config = parsed.config;
+  Sites& sites = parsed.sites;
+  const MapReader map(
+      reader, document,
+      {"eal", "lcores", "control", "ports", "neighbors", "connections", "services"});
+  // An absent section reads as an empty one: every key takes its default.
+  auto section = [&](std::string_view key) {
+    auto field = map.get(key);
+    return field ? *field : Field{YAML::Node(YAML::NodeType::Null), std::string(key), document.pos};
+  };
+  config.eal = parse_eal(reader, section("eal"));
+  config.lcores = parse_lcores(reader, section("lcores"), sites);
+  config.control = parse_control(reader, section("control"));
+  if (auto f = map.require("ports")) config.ports = parse_ports(reader, *f, sites);
+  config.neighbors = parse_neighbors(reader, section("neighbors"), config, sites);
+  config.connections = parse_connections(reader, section("connections"));
+  if (auto f = map.get("services")) {
+    for (const Field& entry : read_list(reader, *f).value_or(std::vector<Field>{})) {
+      ServiceSites& service_sites = sites.services.emplace_back();
+      config.services.push_back(parse_service(reader, entry, service_sites));
+    }
+  }
+  return parsed;
+}
+
+}  // namespace lb::config::detail

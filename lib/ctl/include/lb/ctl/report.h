@@ -1,0 +1,25 @@
+// lbctl's own human-readable forms of lbd's read commands.
+//
+// Unlike the ipvsadm formats these are for people, not parsers: aligned
+// columns, totals, units. They tolerate fields they do not know (and show
+// "-" for missing ones) so that an lbctl older or newer than lbd still shows
+// what it can; scripts should use `lbctl --json` instead.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace lb::ctl {
+
+std::string format_status(const nlohmann::json& status_result);
+// Per-worker traffic, every drop counter by name (per worker and total),
+// ports, connection table.
+std::string format_stats(const nlohmann::json& stats_result);
+// Services sorted by protocol, address, port (numerically; the ipvsadm
+// listing keeps ipvsadm's own order), real servers by address and port.
+std::string format_services(const nlohmann::json& services_result);
+
+// "3d 4h 5m 6s", "5m 0s", "42s".
+std::string format_duration(long long seconds);
+
+}  // namespace lb::ctl

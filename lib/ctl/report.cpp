@@ -1,0 +1,274 @@
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <tuple>
+#include <vector>
+
+#include <lb/ctl/report.h>
+#include <lb/packet/addr.h>
+
+namespace lb::ctl {
+
+namespace {
+
+using nlohmann::json;
+
+// A member as display text: strings as they are, numbers and booleans in
+// JSON form, anything missing as "-".
+std::string field(const json& object, const char* key) {
+  if (!object.is_object()) return "-";
+  const auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return "-";
+  if (it->is_string()) return it->get<std::string>();
+  return it->dump();
+}
+
+uint64_t number(const json& object, const char* key) {
+  if (!object.is_object()) return 0;
+  const auto it = object.find(key);
+  if (it == object.end() || !it->is_number_integer()) return 0;
+  return it->is_number_unsigned() ? it->get<uint64_t>()
+                                  : static_cast<uint64_t>(std::max<int64_t>(0, it->get<int64_t>()));
+}
+
+const json& list(const json& object, const char* key) {
+  static const json kEmpty = json::array();
+  if (!object.is_object()) return kEmpty;
+  const auto it = object.find(key);
+  return it != object.end() && it->is_array() ? *it : kEmpty;
+}
+
+std::string percent(uint64_t part, uint64_t whole) {
+  if (whole == 0) return "-";
+  return fmt::format("{:.1f}%", 100.0 * static_cast<double>(part) / static_cast<double>(whole));
+}
+
+// Columns separated by two blanks, text left-aligned and numbers
+// right-aligned, no trailing blanks.
+class Table {
+ public:
+  enum Align { kLeft, kRight };
+  Table(std::vector<std::string> headers, std::vector<Align> aligns) : aligns_(std::move(aligns)) {
+    rows_.push_back(std::move(headers));
+  }
+  void add(std::vector<std::string> row) { rows_.push_back(std::move(row)); }
+
+  std::string render(std::string_view indent) const {
+    std::vector<std::size_t> widths(aligns_.size(), 0);
+    for (const auto& row : rows_) {
+      for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+        widths[i] = std::max(widths[i], row[i].size());
+      }
+    }
+    std::string out;
+    for (const auto& row : rows_) {
+      std::string line(indent);
+      for (std::size_t i = 0; i < row.size() && i < widths.size(); ++i) {
+        if (i > 0) line += "  ";
+        line += aligns_[i] == kRight ? fmt::format("{:>{}}", row[i], widths[i])
+                                     : fmt::format("{:<{}}", row[i], widths[i]);
+      }
+      line.erase(line.find_last_not_of(' ') + 1);
+      out += line;
+      out += '\n';
+    }
+    return out;
+  }
+
+ private:
+  std::vector<Align> aligns_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// Addresses sort numerically when they parse; anything else after them.
+std::tuple<bool, uint32_t, std::string> address_key(const std::string& text) {
+  const auto addr = packet::Ipv4Addr::parse(text);
+  return {!addr.has_value(), addr ? addr->host() : 0, text};
+}
+
+}  // namespace
+
+std::string format_duration(long long seconds) {
+  if (seconds < 0) return "-";
+  const long long d = seconds / 86400, h = seconds / 3600 % 24, m = seconds / 60 % 60,
+                  s = seconds % 60;
+  if (d > 0) return fmt::format("{}d {}h {}m {}s", d, h, m, s);
+  if (h > 0) return fmt::format("{}h {}m {}s", h, m, s);
+  if (m > 0) return fmt::format("{}m {}s", m, s);
+  return fmt::format("{}s", s);
+}
+
+std::string format_status(const json& status) {
+  std::string out =
+      fmt::format("lbd {} (pid {}), up {}\n", field(status, "version"), field(status, "pid"),
+                  status.is_object() && status.contains("uptime_s")
+                      ? format_duration(static_cast<long long>(number(status, "uptime_s")))
+                      : std::string("-"));
+  std::vector<std::string> lcores;
+  for (const json& w : list(status, "workers"))
+    lcores.push_back(w.is_string() ? w.get<std::string>() : w.dump());
+  out += fmt::format("workers:  {}\n",
+                     lcores.empty() ? "-" : "lcore " + fmt::format("{}", fmt::join(lcores, ", ")));
+  out += fmt::format("services: {}\n", field(status, "services"));
+  const json& ports = list(status, "ports");
+  out += "ports:\n";
+  if (ports.empty()) return out + "  (none)\n";
+  Table table({"NAME", "DEVICE", "MAC", "ADDRESS", "LINK"},
+              {Table::kLeft, Table::kLeft, Table::kLeft, Table::kLeft, Table::kLeft});
+  for (const json& port : ports) {
+    const auto link = port.is_object() ? port.find("link_up") : port.end();
+    const std::string state = port.is_object() && link != port.end() && link->is_boolean()
+                                  ? (link->get<bool>() ? "up" : "down")
+                                  : "-";
+    table.add({field(port, "name"), field(port, "device"), field(port, "mac"),
+               field(port, "address"), state});
+  }
+  return out + table.render("  ");
+}
+
+std::string format_stats(const json& stats) {
+  const json& workers = list(stats, "workers");
+  std::string out = "Workers:\n";
+  Table traffic(
+      {"LCORE", "RX PACKETS", "RX BYTES", "TX PACKETS", "TX BYTES", "BUSY"},
+      {Table::kLeft, Table::kRight, Table::kRight, Table::kRight, Table::kRight, Table::kRight});
+  std::array<uint64_t, 6> totals{};
+  static constexpr const char* kTraffic[] = {"rx_packets", "rx_bytes",    "tx_packets",
+                                             "tx_bytes",   "busy_cycles", "idle_cycles"};
+  for (const json& w : workers) {
+    std::vector<std::string> row{field(w, "lcore")};
+    for (int i = 0; i < 4; ++i)
+      row.push_back(std::to_string(number(w, kTraffic[i])));
+    const uint64_t busy = number(w, "busy_cycles"), idle = number(w, "idle_cycles");
+    row.push_back(percent(busy, busy + idle));
+    for (int i = 0; i < 6; ++i)
+      totals[i] += number(w, kTraffic[i]);
+    traffic.add(std::move(row));
+  }
+  if (workers.size() > 1) {
+    traffic.add({"total", std::to_string(totals[0]), std::to_string(totals[1]),
+                 std::to_string(totals[2]), std::to_string(totals[3]),
+                 percent(totals[4], totals[4] + totals[5])});
+  }
+  out += traffic.render("  ");
+
+  // Counter names are lbd's to choose: show every name any worker reports
+  // (by name: JSON objects carry no order).
+  std::vector<std::string> names;
+  for (const json& w : workers) {
+    const auto drops = w.is_object() ? w.find("drops") : w.end();
+    if (drops == w.end() || !drops->is_object()) continue;
+    for (const auto& [name, value] : drops->items()) {
+      if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+  }
+  out += "Drops:\n";
+  if (names.empty()) {
+    out += "  (none)\n";
+  } else {
+    std::vector<std::string> headers{"COUNTER"};
+    std::vector<Table::Align> aligns{Table::kLeft};
+    for (const json& w : workers) {
+      headers.push_back("LCORE " + field(w, "lcore"));
+      aligns.push_back(Table::kRight);
+    }
+    headers.push_back("TOTAL");
+    aligns.push_back(Table::kRight);
+    Table drops(std::move(headers), std::move(aligns));
+    for (const std::string& name : names) {
+      std::vector<std::string> row{name};
+      uint64_t total = 0;
+      for (const json& w : workers) {
+        const uint64_t n =
+            w.is_object() && w.contains("drops") ? number(w["drops"], name.c_str()) : 0;
+        total += n;
+        row.push_back(std::to_string(n));
+      }
+      row.push_back(std::to_string(total));
+      drops.add(std::move(row));
+    }
+    out += drops.render("  ");
+  }
+
+  out += "Ports:\n";
+  const json& ports = list(stats, "ports");
+  if (ports.empty()) {
+    out += "  (none)\n";
+  } else {
+    static constexpr const char* kPortFields[] = {
+        "rx_packets", "rx_bytes", "tx_packets", "tx_bytes", "rx_missed", "rx_errors", "tx_errors"};
+    Table table({"NAME", "RX PACKETS", "RX BYTES", "TX PACKETS", "TX BYTES", "RX MISSED",
+                 "RX ERRORS", "TX ERRORS"},
+                {Table::kLeft, Table::kRight, Table::kRight, Table::kRight, Table::kRight,
+                 Table::kRight, Table::kRight, Table::kRight});
+    for (const json& port : ports) {
+      std::vector<std::string> row{field(port, "name")};
+      for (const char* key : kPortFields)
+        row.push_back(std::to_string(number(port, key)));
+      table.add(std::move(row));
+    }
+    out += table.render("  ");
+  }
+
+  // Capacity and use first; whatever else lbd reports about the table after.
+  const auto conns_it = stats.is_object() ? stats.find("connections") : stats.end();
+  const json conns = conns_it != stats.end() && conns_it->is_object() ? *conns_it : json::object();
+  std::string line =
+      fmt::format("  capacity {}, in use {} ({})", field(conns, "capacity"), field(conns, "in_use"),
+                  percent(number(conns, "in_use"), number(conns, "capacity")));
+  for (const auto& [key, value] : conns.items()) {
+    if (key == "capacity" || key == "in_use") continue;
+    std::string label = key;
+    std::replace(label.begin(), label.end(), '_', ' ');
+    line +=
+        fmt::format(", {} {}", label, value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  out += "Connections:\n" + line + "\n";
+  return out;
+}
+
+std::string format_services(const json& result) {
+  std::string out = fmt::format("Connection table size: {}\n", field(result, "conn_table_size"));
+  std::vector<const json*> services;
+  for (const json& s : list(result, "services"))
+    services.push_back(&s);
+  if (services.empty()) return out + "No virtual services.\n";
+  const auto service_key = [](const json* s) {
+    return std::tuple(field(*s, "protocol"), address_key(field(*s, "vip")), number(*s, "port"));
+  };
+  std::stable_sort(services.begin(), services.end(),
+                   [&](const json* a, const json* b) { return service_key(a) < service_key(b); });
+
+  for (const json* s : services) {
+    std::string protocol = field(*s, "protocol");
+    std::transform(protocol.begin(), protocol.end(), protocol.begin(), ::toupper);
+    out += fmt::format("\n{} {}:{}  scheduler {}\n", protocol, field(*s, "vip"), field(*s, "port"),
+                       field(*s, "scheduler"));
+    std::vector<const json*> reals;
+    for (const json& r : list(*s, "real_servers"))
+      reals.push_back(&r);
+    if (reals.empty()) {
+      out += "  (no real servers)\n";
+      continue;
+    }
+    const auto real_key = [](const json* r) {
+      return std::tuple(address_key(field(*r, "address")), number(*r, "port"));
+    };
+    std::stable_sort(reals.begin(), reals.end(),
+                     [&](const json* a, const json* b) { return real_key(a) < real_key(b); });
+    Table table({"REAL SERVER", "FORWARD", "WEIGHT", "ACTIVE", "INACTIVE"},
+                {Table::kLeft, Table::kLeft, Table::kRight, Table::kRight, Table::kRight});
+    for (const json* r : reals) {
+      table.add({fmt::format("{}:{}", field(*r, "address"), field(*r, "port")),
+                 field(*r, "forward"), field(*r, "weight"), field(*r, "active_conns"),
+                 field(*r, "inactive_conns")});
+    }
+    out += table.render("  ");
+  }
+  return out;
+}
+
+}  // namespace lb::ctl

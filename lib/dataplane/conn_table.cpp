@@ -1,0 +1,193 @@
+#include <lb/dataplane/conn_table.h>
+
+#include <new>
+#include <stdexcept>
+
+#include <rte_errno.h>
+#include <rte_hash.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+#include <rte_ring_elem.h>
+
+#include <fmt/format.h>
+
+namespace lb::dataplane {
+
+namespace {
+
+// The hash value stores the pool index and which of the connection's keys it is.
+constexpr uintptr_t encode(uint32_t index, bool reply) noexcept {
+  return (uintptr_t{index} << 1) | (reply ? 1 : 0);
+}
+
+[[noreturn]] void fail(const std::string& what) {
+  throw std::runtime_error(fmt::format("{}: {}", what, rte_strerror(rte_errno)));
+}
+
+}  // namespace
+
+ConnTable::ConnTable(const std::string& name, uint32_t capacity, int socket, rte_rcu_qsbr* qsbr)
+    : capacity_(capacity) {
+  rte_hash_parameters params{};
+  const std::string hash_name = name + "_h";
+  params.name = hash_name.c_str();
+  params.entries = capacity * 2;  // NAT connections have two keys
+  params.key_len = sizeof(packet::FlowKeyV4);
+  params.hash_func = rte_hash_crc;
+  params.hash_func_init_val = 0;
+  params.socket_id = socket;
+  // EXT_TABLE: every entry fits whatever the key distribution, so "full"
+  // means full and never "unlucky bucket".
+  params.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD |
+                      RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+  hash_ = rte_hash_create(&params);
+  if (hash_ == nullptr) fail(fmt::format("cannot create connection hash for {} connections", capacity));
+
+  rte_hash_rcu_config rcu{};
+  rcu.v = qsbr;
+  rcu.mode = RTE_HASH_QSBR_MODE_DQ;
+  rcu.trigger_reclaim_limit = 0;  // every delete reclaims what is due
+  rcu.key_data_ptr = this;
+  rcu.free_key_data_func = &ConnTable::key_reclaimed;
+  if (rte_hash_rcu_qsbr_add(hash_, &rcu) != 0) fail("cannot attach RCU to the connection hash");
+
+  void* mem = rte_zmalloc_socket("lbd_conn_pool", sizeof(conn::Connection) * capacity,
+                                 alignof(conn::Connection), socket);
+  if (mem == nullptr) {
+    throw std::runtime_error(fmt::format("cannot allocate {} MiB for {} connections",
+                                         sizeof(conn::Connection) * capacity >> 20, capacity));
+  }
+  pool_ = static_cast<conn::Connection*>(mem);
+  for (uint32_t i = 0; i < capacity; ++i) new (&pool_[i]) conn::Connection();
+
+  const std::string ring_name = name + "_free";
+  free_ = rte_ring_create_elem(ring_name.c_str(), sizeof(uint32_t), capacity, socket, RING_F_EXACT_SZ);
+  if (free_ == nullptr) fail("cannot create the connection free ring");
+  for (uint32_t i = 0; i < capacity; ++i) rte_ring_enqueue_elem(free_, &i, sizeof(uint32_t));
+
+}
+
+ConnTable::~ConnTable() {
+  rte_ring_free(free_);
+  rte_free(pool_);
+  rte_hash_free(hash_);
+}
+
+uint32_t ConnTable::hash(const packet::FlowKeyV4& key) const noexcept {
+  return rte_hash_hash(hash_, &key);
+}
+
+ConnTable::Found ConnTable::lookup(const packet::FlowKeyV4& key, uint32_t hash) const noexcept {
+  void* data = nullptr;
+  if (rte_hash_lookup_with_hash_data(hash_, &key, hash, &data) < 0) return {};
+  const auto v = reinterpret_cast<uintptr_t>(data);
+  return {&pool_[v >> 1], (v & 1) != 0};
+}
+
+conn::Connection* ConnTable::create(const packet::FlowKeyV4& key, uint32_t hash,
+                                    const sched::Dest& dest, uint32_t service_id, uint8_t tcp_flags,
+                                    uint64_t now_ms, const conn::Timeouts& timeouts,
+                                    Drop& why) noexcept {
+  uint32_t index = 0;
+  if (rte_ring_dequeue_elem(free_, &index, sizeof(uint32_t)) != 0) {
+    why = Drop::conn_table_full;
+    return nullptr;
+  }
+  conn::Connection& c = pool_[index];
+  const bool nat = dest.forward == sched::ForwardMethod::kNat;
+  c.table_keys.store(nat ? 2 : 1, std::memory_order_relaxed);
+  c.open(key, dest, service_id, tcp_flags, now_ms, timeouts);
+
+  // The reply key goes in first: once the client key is visible, the flow's
+  // next packets will be forwarded and replies must already be matched.
+  if (nat) {
+    const packet::FlowKeyV4 rk = c.reply_key();
+    const uint32_t rh = rte_hash_hash(hash_, &rk);
+    // Two flows whose replies would look identical (same client address and
+    // port reaching one real server through two VIPs): the second cannot be
+    // told apart on the way back, so it is refused, as IPVS would.
+    if (rte_hash_lookup_with_hash(hash_, &rk, rh) >= 0) {
+      why = Drop::conn_conflict;
+      release_unpublished(index);
+      return nullptr;
+    }
+    if (rte_hash_add_key_with_hash_data(hash_, &rk, rh, reinterpret_cast<void*>(encode(index, true))) < 0) {
+      why = Drop::conn_table_full;
+      release_unpublished(index);
+      return nullptr;
+    }
+  }
+  if (rte_hash_add_key_with_hash_data(hash_, &key, hash, reinterpret_cast<void*>(encode(index, false))) < 0) {
+    why = Drop::conn_table_full;
+    if (!nat) {
+      release_unpublished(index);
+      return nullptr;
+    }
+    // The reply key was visible: the record is freed when its slot is reclaimed.
+    c.abandon();
+    c.table_keys.store(1, std::memory_order_relaxed);
+    retired_count_.fetch_add(1, std::memory_order_relaxed);
+    const packet::FlowKeyV4 rk = c.reply_key();
+    rte_hash_del_key(hash_, &rk);
+    return nullptr;
+  }
+  return &c;
+}
+
+void ConnTable::release_unpublished(uint32_t index) noexcept {
+  pool_[index].abandon();
+  pool_[index].table_keys.store(0, std::memory_order_relaxed);
+  free_record(index);
+}
+
+uint32_t ConnTable::expire(uint64_t now_ms, uint32_t budget) noexcept {
+  uint32_t expired = 0;
+  for (uint32_t n = 0; n < budget && n < capacity_; ++n) {
+    const uint32_t i = sweep_cursor_;
+    sweep_cursor_ = sweep_cursor_ + 1 == capacity_ ? 0 : sweep_cursor_ + 1;
+    conn::Connection& c = pool_[i];
+    if (!c.expire_if_due(now_ms)) continue;
+    // Reply key first: the client key's absence is what lets the flow be
+    // created again, and by then nothing of the old connection may remain.
+    if (c.forward == sched::ForwardMethod::kNat) {
+      const packet::FlowKeyV4 rk = c.reply_key();
+      rte_hash_del_key(hash_, &rk);
+    }
+    retired_count_.fetch_add(1, std::memory_order_relaxed);
+    rte_hash_del_key(hash_, &c.client);
+    ++expired;
+  }
+  expired_.fetch_add(expired, std::memory_order_relaxed);
+  return expired;
+}
+
+void ConnTable::key_reclaimed(void* self, void* key_data) {
+  auto* table = static_cast<ConnTable*>(self);
+  const auto index = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(key_data) >> 1);
+  if (table->pool_[index].table_keys.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    table->free_record(index);
+    table->reclaimed_count_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+void ConnTable::free_record(uint32_t index) noexcept {
+  pool_[index].state.store(conn::kStateFree, std::memory_order_release);
+  rte_ring_enqueue_elem(free_, &index, sizeof(uint32_t));
+}
+
+ConnTable::Stats ConnTable::stats() const noexcept {
+  const auto waiting = static_cast<uint32_t>(retired_count_.load(std::memory_order_relaxed) -
+                                              reclaimed_count_.load(std::memory_order_relaxed));
+  const uint32_t free_slots = rte_ring_count(free_);
+  return {capacity_, capacity_ - free_slots - waiting, waiting,
+          expired_.load(std::memory_order_relaxed)};
+}
+
+size_t ConnTable::bytes_per_connection() const noexcept {
+  // The pool record plus two hash keys with their bucket share (rte_hash
+  // stores key + data pointer per entry, and 8 signatures/indices per bucket).
+  return sizeof(conn::Connection) + 2 * (sizeof(packet::FlowKeyV4) + sizeof(void*) + 8);
+}
+
+}  // namespace lb::dataplane

@@ -1,0 +1,126 @@
+#include <lb/dataplane/dataplane.h>
+
+#include <bit>
+#include <stdexcept>
+
+#include <rte_ethdev.h>
+#include <rte_errno.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace lb::dataplane {
+
+namespace {
+
+// Real servers lbd can track (counters outlive configuration changes).
+constexpr uint32_t kMaxRealServers = 65536;
+// How often the control thread is expected to call tick(): the sweep budget
+// is sized so the whole table is examined about once a second.
+constexpr uint32_t kTicksPerSecond = 100;
+
+int worker_main(void* arg) { return static_cast<Worker*>(arg)->run(); }
+
+rte_rcu_qsbr* make_qsbr(uint32_t threads) {
+  const size_t size = rte_rcu_qsbr_get_memsize(threads);
+  auto* v = static_cast<rte_rcu_qsbr*>(rte_zmalloc("lbd_qsbr", size, RTE_CACHE_LINE_SIZE));
+  if (v == nullptr || rte_rcu_qsbr_init(v, threads) != 0) {
+    throw std::runtime_error("cannot create the RCU state for the workers");
+  }
+  for (uint32_t t = 0; t < threads; ++t) rte_rcu_qsbr_thread_register(v, t);
+  return v;
+}
+
+}  // namespace
+
+Dataplane::Dataplane(const config::Config& cfg)
+    : qsbr_(make_qsbr(static_cast<uint32_t>(cfg.lcores.workers.size()))),
+      registry_(kMaxRealServers),
+      publisher_(qsbr_),
+      sweep_budget_(std::max<uint32_t>(1024, cfg.connections.table_size / kTicksPerSecond)) {
+  const unsigned socket = rte_socket_id();
+  pool_ = rte_pktmbuf_pool_create("lbd_mbufs", cfg.eal.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+                                  static_cast<int>(socket));
+  if (pool_ == nullptr) {
+    throw std::runtime_error(fmt::format(
+        "cannot create a pool of {} packet buffers: {} (lower eal.mbufs or raise eal.memory_mb)",
+        cfg.eal.mbufs, rte_strerror(rte_errno)));
+  }
+  const auto nworkers = static_cast<uint32_t>(cfg.lcores.workers.size());
+
+  ports_ = start_ports(cfg, pool_);
+  conns_ = std::make_unique<ConnTable>("lbd_conn", cfg.connections.table_size, static_cast<int>(socket), qsbr_);
+  neighbors_ = std::make_unique<NeighborTable>(
+      cfg.neighbors.table_size,
+      NeighborParams{cfg.neighbors.reachable_ms, cfg.neighbors.retry_ms, cfg.neighbors.retries});
+  for (const auto& n : cfg.static_neighbors) neighbors_->add_static(n.addr, n.mac);
+
+  publisher_.publish(build_snapshot(cfg, ports_, registry_));
+
+  stats_ = std::make_unique<WorkerStats[]>(nworkers);
+  WorkerShared shared;
+  shared.ports = ports_;
+  shared.snapshots = &publisher_;
+  shared.conns = conns_.get();
+  shared.neighbors = neighbors_.get();
+  shared.qsbr = qsbr_;
+  shared.pool = pool_;
+  shared.clock = &clock_;
+  shared.stop = &stop_;
+  shared.idle_sleep_us = cfg.lcores.idle_sleep_us;
+  shared.hold_packets = std::max<uint32_t>(1, cfg.neighbors.hold_packets);
+  shared.hold_timeout_ms = cfg.neighbors.retry_ms * (cfg.neighbors.retries + 1);
+  for (uint32_t w = 0; w < nworkers; ++w) {
+    workers_.push_back(std::make_unique<Worker>(shared, static_cast<uint16_t>(w), stats_[w]));
+    lcores_.push_back(cfg.lcores.workers[w]);
+  }
+}
+
+Dataplane::~Dataplane() {
+  stop();
+  workers_.clear();
+  stop_ports(ports_);
+  // The connection table's defer queue uses the RCU state: it goes first.
+  conns_.reset();
+  rte_mempool_free(pool_);
+  rte_free(qsbr_);
+}
+
+void Dataplane::start() {
+  stop_.store(false);
+  for (size_t w = 0; w < workers_.size(); ++w) {
+    if (int rc = rte_eal_remote_launch(worker_main, workers_[w].get(), lcores_[w]); rc != 0) {
+      stop();
+      throw std::runtime_error(fmt::format("cannot start the worker on lcore {}: {}", lcores_[w], rte_strerror(-rc)));
+    }
+  }
+  running_ = true;
+  spdlog::info("{} worker(s) running on lcore(s) {}", workers_.size(), fmt::join(lcores_, ","));
+}
+
+void Dataplane::stop() noexcept {
+  if (!running_) return;
+  stop_.store(true);
+  for (uint32_t lcore : lcores_) rte_eal_wait_lcore(lcore);
+  running_ = false;
+}
+
+void Dataplane::tick() noexcept {
+  conns_->expire(clock_.now_ms(), sweep_budget_);
+}
+
+PortStats Dataplane::port_stats(size_t port) const noexcept {
+  rte_eth_stats s{};
+  rte_eth_stats_get(ports_[port].port_id, &s);
+  rte_eth_link link{};
+  rte_eth_link_get_nowait(ports_[port].port_id, &link);
+  return {s.ipackets, s.ibytes, s.opackets, s.obytes, s.imissed, s.ierrors, s.oerrors,
+          link.link_status == RTE_ETH_LINK_UP};
+}
+
+}  // namespace lb::dataplane

@@ -1,0 +1,53 @@
+// The snapshot: everything configurable that workers read, immutable once
+// published. A change builds a whole new snapshot on the control thread and
+// publishes it by pointer swap; workers pick it up at their next burst, and
+// the old one is freed only after every worker has passed a quiescent state.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include <lb/config/model.h>
+#include <lb/conn/tcp_state.h>
+#include <lb/dataplane/ports.h>
+#include <lb/sched/service.h>
+
+struct rte_rcu_qsbr;
+
+namespace lb::dataplane {
+
+struct Snapshot {
+  sched::ServiceTable services;
+  conn::Timeouts timeouts;
+  sched::FrozenIndex local_addrs;  // port address (be) -> port index
+  // Per port: the addresses lbd answers ARP for there — the port's own address
+  // and every VIP inside its subnet; a VIP inside no port's subnet (a routed
+  // VIP) is answered on every port, as a host answers for its addresses.
+  std::vector<sched::FrozenIndex> arp_targets;
+};
+
+// Throws std::invalid_argument (from ServiceTable) on an inconsistent service set.
+std::unique_ptr<const Snapshot> build_snapshot(const config::Config& cfg,
+                                               std::span<const PortRuntime> ports,
+                                               sched::DestRegistry& registry);
+
+class SnapshotPublisher {
+ public:
+  explicit SnapshotPublisher(rte_rcu_qsbr* qsbr) : qsbr_(qsbr) {}
+  ~SnapshotPublisher() { delete current_.load(std::memory_order_relaxed); }
+
+  // Workers: the snapshot to use for this burst.
+  const Snapshot* current() const noexcept { return current_.load(std::memory_order_acquire); }
+
+  // Control thread: publishes `next` and frees the previous snapshot after a
+  // grace period (blocks the control thread, never a worker).
+  void publish(std::unique_ptr<const Snapshot> next);
+
+ private:
+  rte_rcu_qsbr* qsbr_;
+  std::atomic<const Snapshot*> current_{nullptr};
+};
+
+}  // namespace lb::dataplane

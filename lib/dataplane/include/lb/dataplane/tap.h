@@ -1,0 +1,20 @@
+// Kernel-side configuration of an exception-path TAP interface.
+//
+// The TAP gets the port's address and MAC and is marked NOARP: lbd is the only
+// ARP speaker on the wire, so when the kernel sends through the TAP it uses its
+// own MAC as destination and lbd resolves the real next hop itself. Control
+// thread, at start-up only.
+#pragma once
+
+#include <string>
+
+#include <lb/packet/addr.h>
+
+namespace lb::dataplane {
+
+// Assigns the address, MTU and NOARP, brings the interface up and disables
+// IPv6 on it (router solicitations would only be counted and dropped).
+// Throws std::runtime_error naming the interface and the failing step.
+void configure_tap(const std::string& ifname, packet::Ipv4Prefix address, uint16_t mtu);
+
+}  // namespace lb::dataplane

@@ -1,0 +1,146 @@
+// A worker: one lcore polling one RX queue on every port (and on every
+// exception TAP), running each burst to completion: parse once, classify,
+// look up or create the connection, rewrite, resolve the next hop, transmit.
+//
+// Runs on its own lcore and touches only: its own Worker object (TX and hold
+// queues, stats), the published snapshot (read-only), the shared connection
+// and neighbor tables (lock-free) and the mbuf pool. No locks except
+// rte_hash's internal insert lock, no heap allocation, no syscalls (except the
+// optional idle sleep), no exceptions, no logging.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include <lb/dataplane/clock.h>
+#include <lb/dataplane/conn_table.h>
+#include <lb/dataplane/counters.h>
+#include <lb/dataplane/neighbor_table.h>
+#include <lb/dataplane/ports.h>
+#include <lb/dataplane/snapshot.h>
+#include <lb/packet/parse.h>
+
+struct rte_mbuf;
+struct rte_mempool;
+struct rte_rcu_qsbr;
+
+namespace lb::dataplane {
+
+inline constexpr uint16_t kBurst = 32;
+
+// What every worker shares; owned by the Dataplane.
+struct WorkerShared {
+  std::span<const PortRuntime> ports;
+  const SnapshotPublisher* snapshots = nullptr;
+  ConnTable* conns = nullptr;
+  NeighborTable* neighbors = nullptr;
+  rte_rcu_qsbr* qsbr = nullptr;
+  rte_mempool* pool = nullptr;
+  const Clock* clock = nullptr;
+  const std::atomic<bool>* stop = nullptr;
+  uint32_t idle_sleep_us = 0;
+  uint32_t hold_packets = 256;
+  uint32_t hold_timeout_ms = 4000;  // longer than all ARP retries
+};
+
+// Packets for one TX queue, sent in bursts at the end of each poll round.
+class TxQueue {
+ public:
+  // `wire`: a port's queue, counted in tx_packets/tx_bytes (an exception
+  // TAP's queue is counted as to_kernel instead).
+  void init(uint16_t port_id, uint16_t queue, bool wire) noexcept {
+    port_id_ = port_id;
+    queue_ = queue;
+    wire_ = wire;
+  }
+  bool valid() const noexcept { return port_id_ != kNoPort; }
+  void push(rte_mbuf* m, WorkerStats& stats) noexcept {
+    pkts_[count_++] = m;
+    if (count_ == pkts_.size()) flush(stats);
+  }
+  void flush(WorkerStats& stats) noexcept;
+
+ private:
+  uint16_t port_id_ = kNoPort;
+  uint16_t queue_ = 0;
+  uint16_t count_ = 0;
+  bool wire_ = true;
+  std::array<rte_mbuf*, kBurst> pkts_{};
+};
+
+// Packets waiting for their next hop's ARP answer; FIFO, bounded.
+class HoldQueue {
+ public:
+  struct Entry {
+    rte_mbuf* m;
+    packet::Ipv4Addr next_hop;
+    uint16_t port;
+    uint64_t since_ms;
+  };
+  explicit HoldQueue(uint32_t capacity) : entries_(capacity) {}
+  bool full() const noexcept { return size_ == entries_.size(); }
+  bool empty() const noexcept { return size_ == 0; }
+  uint32_t size() const noexcept { return size_; }
+  void push(const Entry& e) noexcept {
+    entries_[(head_ + size_) % entries_.size()] = e;
+    ++size_;
+  }
+  Entry pop() noexcept {
+    Entry e = entries_[head_];
+    head_ = (head_ + 1) % static_cast<uint32_t>(entries_.size());
+    --size_;
+    return e;
+  }
+
+ private:
+  std::vector<Entry> entries_;
+  uint32_t head_ = 0;
+  uint32_t size_ = 0;
+};
+
+class Worker {
+ public:
+  Worker(const WorkerShared& shared, uint16_t index, WorkerStats& stats);
+  ~Worker();
+
+  // The lcore's main loop, until *shared.stop. Returns 0.
+  int run() noexcept;
+  uint16_t index() const noexcept { return index_; }
+
+ private:
+  // One frame from the wire (port index `port`).
+  void handle_port_frame(uint16_t port, rte_mbuf* m, const Snapshot& snap) noexcept;
+  // One frame the kernel sent on an exception TAP.
+  void handle_kernel_frame(rte_mbuf* m) noexcept;
+
+  void handle_arp(uint16_t port, rte_mbuf* m, const Snapshot& snap) noexcept;
+  void handle_ipv4(uint16_t port, rte_mbuf* m, const packet::PacketMeta& meta,
+                   const Snapshot& snap) noexcept;
+  void handle_vip(rte_mbuf* m, const packet::PacketMeta& meta, const Snapshot& snap) noexcept;
+  void handle_reply(rte_mbuf* m, const packet::PacketMeta& meta, const Snapshot& snap) noexcept;
+  void handle_local(uint16_t port, rte_mbuf* m, const packet::PacketMeta& meta) noexcept;
+  void answer_echo(uint16_t port, rte_mbuf* m, const packet::PacketMeta& meta) noexcept;
+
+  // Routes to `dst` and sends (or holds) the frame; the IP packet is final.
+  void forward(rte_mbuf* m, packet::Ipv4Addr dst) noexcept;
+  void send_to_next_hop(rte_mbuf* m, const Route& r) noexcept;
+  void send_arp_request(uint16_t port, packet::Ipv4Addr target, const packet::MacAddr& dst) noexcept;
+  void retry_held() noexcept;
+  void transmit(uint16_t port, rte_mbuf* m, const packet::MacAddr& dst) noexcept;
+  void drop(rte_mbuf* m, Drop why) noexcept;
+  void flush_all() noexcept;
+
+  WorkerShared shared_;
+  uint16_t index_;
+  WorkerStats& stats_;
+  std::array<TxQueue, kMaxPorts> tx_{};
+  std::array<TxQueue, kMaxPorts> tap_tx_{};
+  HoldQueue hold_;
+  uint64_t now_ms_ = 0;
+  uint64_t last_hold_retry_ms_ = 0;
+};
+
+}  // namespace lb::dataplane

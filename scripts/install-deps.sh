@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs everything lbd needs to build, test and run its demo, from Debian 12's
+# own packages. Idempotent: packages already present are not touched, and apt is
+# not even consulted when nothing is missing.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential meson ninja-build pkg-config
+  dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev
+  libyaml-cpp-dev libfmt-dev nlohmann-json3-dev libcli11-dev libspdlog-dev catch2
+  # tests and demo: namespaces, packet crafting, real clients and servers
+  iproute2 ethtool procps python3 python3-scapy curl iputils-ping socat
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages (${missing[*]}); run as root or install them" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

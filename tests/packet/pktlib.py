@@ -1,0 +1,76 @@
+"""Shared vocabulary of the golden packet cases: the one-arm topology every
+case uses, and helpers that build frames with scapy.
+
+The expected frames are built here from scratch by scapy (which computes its
+own checksums), never by transforming lbd's output, so a wrong rewrite or a
+wrong incremental checksum in lbd shows up as a mismatch.
+"""
+import argparse
+import os
+import struct
+
+from scapy.all import ARP, ICMP, IP, TCP, UDP, Ether, Raw  # noqa: F401
+
+# lbd's port (one arm: clients and real servers on one segment).
+LB_MAC = "02:00:00:00:00:01"
+LB_IP = "198.18.0.1"
+VIP = "198.18.0.100"
+CLIENT_MAC = "02:00:00:00:00:0a"
+CLIENT_IP = "198.18.0.10"
+CLIENT2_IP = "198.18.0.11"
+RS_MAC = {1: "02:00:00:00:00:21", 2: "02:00:00:00:00:22", 3: "02:00:00:00:00:23"}
+RS_IP = {1: "198.18.0.21", 2: "198.18.0.22", 3: "198.18.0.23"}
+BCAST = "ff:ff:ff:ff:ff:ff"
+
+
+def arp_request(src_mac, src_ip, target_ip):
+    return Ether(src=src_mac, dst=BCAST) / ARP(op=1, hwsrc=src_mac, psrc=src_ip, hwdst="00:00:00:00:00:00", pdst=target_ip)
+
+
+def arp_reply_from_lb(to_mac, to_ip, for_ip, padding=b""):
+    """lbd answers in place: the request's length (and padding) is kept."""
+    p = Ether(src=LB_MAC, dst=to_mac) / ARP(op=2, hwsrc=LB_MAC, psrc=for_ip, hwdst=to_mac, pdst=to_ip)
+    return p / Raw(padding) if padding else p
+
+
+def arp_request_from_lb(target_ip):
+    """lbd's own requests are padded to the Ethernet minimum of 60 bytes."""
+    p = Ether(src=LB_MAC, dst=BCAST) / ARP(op=1, hwsrc=LB_MAC, psrc=LB_IP, hwdst="00:00:00:00:00:00", pdst=target_ip)
+    return p / Raw(b"\x00" * (60 - len(p)))
+
+
+def tcp(src_mac, dst_mac, src, dst, sport, dport, flags, seq=0, ack=0, ttl=64, ip_id=1, payload=b""):
+    p = Ether(src=src_mac, dst=dst_mac) / IP(src=src, dst=dst, ttl=ttl, id=ip_id, flags="DF") / \
+        TCP(sport=sport, dport=dport, flags=flags, seq=seq, ack=ack, window=64240)
+    return p / Raw(payload) if payload else p
+
+
+def udp(src_mac, dst_mac, src, dst, sport, dport, ttl=64, ip_id=1, payload=b""):
+    return Ether(src=src_mac, dst=dst_mac) / IP(src=src, dst=dst, ttl=ttl, id=ip_id) / \
+        UDP(sport=sport, dport=dport) / Raw(payload)
+
+
+def main(build):
+    """Entry point of every gen.py: `build()` returns (input frames, expected
+    frames) or a dict {port: (input, expected)} for multi-port cases."""
+    ap = argparse.ArgumentParser(description="write this case's pcaps")
+    ap.add_argument("--out", default=os.path.dirname(os.path.abspath(__import__("__main__").__file__)))
+    out = ap.parse_args().out
+    result = build()
+    if isinstance(result, tuple):
+        result = {"": result}
+    for port, (inp, exp) in result.items():
+        suffix = f"-{port}" if port else ""
+        write_pcap(os.path.join(out, f"input{suffix}.pcap"), inp)
+        write_pcap(os.path.join(out, f"expected{suffix}.pcap"), exp)
+
+
+def write_pcap(path, frames):
+    """A classic pcap file (Ethernet link type) holding exactly these bytes,
+    with timestamps 0, 1, 2, ... s so that the file itself is reproducible."""
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+        for i, frame in enumerate(frames):
+            data = bytes(frame)  # raw bytes (frames too short for Ethernet) pass as they are
+            f.write(struct.pack("<IIII", i, 0, len(data), len(data)))
+            f.write(data)

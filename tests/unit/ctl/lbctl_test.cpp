@@ -1,0 +1,252 @@
+// The real lbctl binary against a ControlServer serving canned results: what
+// an operator sees on stdout and stderr, and the exit status.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <lb/ctl/client.h>
+
+#include "ctl_fixture.h"
+
+using lb::test::TempDir;
+using nlohmann::json;
+
+namespace {
+
+struct Outcome {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs `program` (lbctl, or a symlink to it) with argv[0] = `name`, the
+// environment holding only LBD_SOCKET when given.
+Outcome run(const TempDir& dir, const std::string& program, const std::string& name,
+            const std::vector<std::string>& args, const std::string& socket_env = "") {
+  std::vector<std::string> argv_storage{name};
+  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_storage)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::string env_entry = "LBD_SOCKET=" + socket_env;
+  std::vector<char*> envp;
+  if (!socket_env.empty()) envp.push_back(env_entry.data());
+  envp.push_back(nullptr);
+
+  const std::string out_path = dir.file("stdout"), err_path = dir.file("stderr");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0600);
+  pid_t pid = -1;
+  const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  REQUIRE(rc == 0);
+  int wstatus = 0;
+  REQUIRE(::waitpid(pid, &wstatus, 0) == pid);
+  REQUIRE(WIFEXITED(wstatus));
+  return {WEXITSTATUS(wstatus), slurp(out_path), slurp(err_path)};
+}
+
+// lbd stand-in: the three read commands with fixed results.
+struct FakeLbd {
+  explicit FakeLbd(const std::string& path) {
+    dispatcher.add("status", [](const json&) {
+      return json{{"version", "0.1.0"},
+                  {"pid", 4242},
+                  {"uptime_s", 3725},
+                  {"workers", {1, 2}},
+                  {"ports",
+                   {{{"name", "ext"},
+                     {"device", "net_af_xdp0,iface=lb-ext"},
+                     {"mac", "02:00:00:00:00:01"},
+                     {"address", "198.18.1.1/24"},
+                     {"link_up", true}}}},
+                  {"services", 2}};
+    });
+    dispatcher.add("services", [](const json&) {
+      return json{{"conn_table_size", 1048576},
+                  {"services",
+                   {{{"protocol", "udp"},
+                     {"vip", "198.18.1.100"},
+                     {"port", 53},
+                     {"scheduler", "rr"},
+                     {"real_servers", json::array()}},
+                    {{"protocol", "tcp"},
+                     {"vip", "198.18.1.100"},
+                     {"port", 80},
+                     {"scheduler", "wlc"},
+                     {"real_servers",
+                      {{{"address", "198.18.2.12"},
+                        {"port", 8080},
+                        {"forward", "nat"},
+                        {"weight", 2},
+                        {"active_conns", 3},
+                        {"inactive_conns", 40}},
+                       {{"address", "198.18.2.11"},
+                        {"port", 8080},
+                        {"forward", "nat"},
+                        {"weight", 1},
+                        {"active_conns", 0},
+                        {"inactive_conns", 0}}}}}}}};
+    });
+    dispatcher.add("stats", [](const json&) {
+      json worker = {{"lcore", 1},      {"rx_packets", 10},  {"rx_bytes", 1000}, {"tx_packets", 9},
+                     {"tx_bytes", 900}, {"busy_cycles", 25}, {"idle_cycles", 75}};
+      worker["drops"] = {{"no_service", 1}, {"bad_ip_checksum", 0}};
+      json stats = {{"workers", json::array({worker})}, {"ports", json::array()}};
+      stats["connections"] = {{"capacity", 1000}, {"in_use", 10}, {"created", 12}, {"expired", 2}};
+      return stats;
+    });
+    server.emplace(path, std::cref(dispatcher));
+  }
+  lb::ctl::Dispatcher dispatcher;
+  std::optional<lb::test::ServerThread> server;
+};
+
+const std::string kListing =
+    "IP Virtual Server version 1.2.1 (size=1048576)\n"
+    "Prot LocalAddress:Port Scheduler Flags\n"
+    "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n"
+    "TCP  198.18.1.100:80 wlc\n"
+    "  -> 198.18.2.11:8080             Masq    1      0          0         \n"
+    "  -> 198.18.2.12:8080             Masq    2      3          40        \n"
+    "UDP  198.18.1.100:53 rr\n";
+
+const std::string kLbctl = LBCTL_PATH;
+
+}  // namespace
+
+TEST_CASE("lbctl -Ln prints ipvsadm's listing") {
+  REQUIRE(std::filesystem::exists(kLbctl));
+  TempDir dir;
+  const std::string sock = dir.file("lbd.sock");
+  FakeLbd lbd(sock);
+
+  for (const auto& args : std::vector<std::vector<std::string>>{{"-Ln"},
+                                                                {"-ln"},
+                                                                {"-L", "-n"},
+                                                                {"--list", "--numeric"},
+                                                                {"-L", "--numeric", "--sort"}}) {
+    const Outcome o = run(dir, kLbctl, "lbctl", args, sock);
+    CHECK(o.status == 0);
+    CHECK(o.out == kListing);
+    CHECK(o.err.empty());
+  }
+  SECTION("the socket from lbctl's options, before the ipvsadm ones") {
+    CHECK(run(dir, kLbctl, "lbctl", {"-S", sock, "-Ln"}).out == kListing);
+    CHECK(run(dir, kLbctl, "lbctl", {"--socket=" + sock, "-Ln"}).out == kListing);
+    CHECK(run(dir, kLbctl, "lbctl", {"--socket", sock, "--json", "-Ln"}).out ==
+          lb::ctl::call(sock, "services").dump(2) + "\n");
+  }
+}
+
+TEST_CASE("lbctl invoked as ipvsadm speaks only ipvsadm") {
+  TempDir dir;
+  const std::string sock = dir.file("lbd.sock");
+  FakeLbd lbd(sock);
+  const std::string link = dir.file("ipvsadm");
+  std::filesystem::create_symlink(kLbctl, link);
+
+  CHECK(run(dir, link, "ipvsadm", {"-Ln"}, sock).out == kListing);
+  const Outcome status = run(dir, link, "ipvsadm", {"status"}, sock);
+  CHECK(status.status == 255);
+  CHECK(status.err == "Try `ipvsadm -h' or 'ipvsadm --help' for more information.\n");
+}
+
+TEST_CASE("ipvsadm's errors keep ipvsadm's text and status") {
+  TempDir dir;
+  const std::string sock = dir.file("lbd.sock");
+  FakeLbd lbd(sock);
+  const auto check = [&](std::vector<std::string> args, int status, const std::string& err) {
+    const Outcome o = run(dir, kLbctl, "lbctl", args, sock);
+    CHECK(o.status == status);
+    CHECK(o.err == err);
+    CHECK(o.out.empty());
+  };
+  check({"-L", "--bogus"}, 255, "--bogus: unknown option\n");
+  check({"-n", "-L"}, 255, "Try `lbctl -h' or 'lbctl --help' for more information.\n");
+  check({"-L", "-n", "-n"}, 2, "multiple 'numeric' options specified\n");
+  check({"-L", "extra"}, 2, "unexpected argument extra\n");
+  check({"-A", "-t", "10.0.0.1:80", "-s", "rr"}, 2,
+        "lbctl: ipvsadm command '-A' is not supported yet\n");
+  check({"--clear"}, 2, "lbctl: ipvsadm command '--clear' is not supported yet\n");
+  check({"-v"}, 2, "lbctl: ipvsadm command '-v' is not supported yet\n");
+  check({"-L", "--stats"}, 2, "lbctl: ipvsadm option '--stats' is not supported yet\n");
+  check({"-Lc"}, 2, "lbctl: ipvsadm option '-c' is not supported yet\n");
+}
+
+TEST_CASE("lbctl's own commands") {
+  TempDir dir;
+  const std::string sock = dir.file("lbd.sock");
+  FakeLbd lbd(sock);
+
+  const Outcome status = run(dir, kLbctl, "lbctl", {"status"}, sock);
+  CHECK(status.status == 0);
+  CHECK(status.out.rfind("lbd 0.1.0 (pid 4242), up 1h 2m 5s\n", 0) == 0);
+
+  const Outcome json_status = run(dir, kLbctl, "lbctl", {"status", "--json"}, sock);
+  CHECK(json_status.status == 0);
+  CHECK(json::parse(json_status.out) == lb::ctl::call(sock, "status"));
+
+  const Outcome stats = run(dir, kLbctl, "lbctl", {"-S", sock, "stats"});
+  CHECK(stats.status == 0);
+  CHECK(stats.out.find("no_service") != std::string::npos);
+  CHECK(stats.out.find("bad_ip_checksum") != std::string::npos);
+
+  const Outcome services = run(dir, kLbctl, "lbctl", {"services"}, sock);
+  CHECK(services.status == 0);
+  CHECK(services.out.find("198.18.2.11:8080") < services.out.find("198.18.2.12:8080"));
+
+  const Outcome version = run(dir, kLbctl, "lbctl", {"version"});
+  CHECK(version.out == "lbctl 0.1.0\n");
+  CHECK(run(dir, kLbctl, "lbctl", {"--version"}).out == "lbctl 0.1.0\n");
+
+  const Outcome help = run(dir, kLbctl, "lbctl", {"--help"});
+  CHECK(help.status == 0);
+  CHECK(help.out.find("services") != std::string::npos);
+  CHECK(help.out.find("ipvsadm dialect") != std::string::npos);
+
+  const Outcome unknown = run(dir, kLbctl, "lbctl", {"reboot"}, sock);
+  CHECK(unknown.status == 2);
+  CHECK(unknown.err == "lbctl: unknown command 'reboot'\nRun 'lbctl --help' for usage.\n");
+  CHECK(run(dir, kLbctl, "lbctl", {}, sock).status == 2);
+}
+
+TEST_CASE("lbctl exits 1 with a reason when lbd cannot answer") {
+  TempDir dir;
+  const std::string missing = dir.file("nobody.sock");
+  for (const auto& args : std::vector<std::vector<std::string>>{{"status"}, {"-Ln"}}) {
+    const Outcome o = run(dir, kLbctl, "lbctl", args, missing);
+    CHECK(o.status == 1);
+    CHECK(o.err == "lbctl: cannot connect to lbd at " + missing +
+                       ": No such file or directory (is lbd running?)\n");
+    CHECK(o.out.empty());
+  }
+
+  SECTION("lbd answers with an error") {
+    lb::ctl::Dispatcher empty;
+    lb::test::ServerThread server(dir.file("old.sock"), std::cref(empty));
+    const Outcome o = run(dir, kLbctl, "lbctl", {"stats"}, dir.file("old.sock"));
+    CHECK(o.status == 1);
+    CHECK(o.err ==
+          "lbctl: lbd answered 'stats' with an error: unknown command 'stats' (known: ) "
+          "(unknown_command)\n");
+  }
+}

@@ -1,0 +1,84 @@
+// lbctl's own human forms: aligned columns, totals, every drop counter.
+#include <catch2/catch.hpp>
+
+#include <lb/ctl/report.h>
+
+using nlohmann::json;
+
+TEST_CASE("durations") {
+  CHECK(lb::ctl::format_duration(0) == "0s");
+  CHECK(lb::ctl::format_duration(59) == "59s");
+  CHECK(lb::ctl::format_duration(300) == "5m 0s");
+  CHECK(lb::ctl::format_duration(3725) == "1h 2m 5s");
+  CHECK(lb::ctl::format_duration(3 * 86400 + 5) == "3d 0h 0m 5s");
+}
+
+TEST_CASE("status") {
+  const json status = json::parse(R"({"version":"0.1.0","pid":123,"uptime_s":5,"workers":[1,2],
+    "ports":[{"name":"ext","device":"net_af_xdp0,iface=lb-ext","mac":"02:00:00:00:00:01",
+              "address":"198.18.1.1/24","link_up":true},
+             {"name":"int","device":"net_af_xdp1,iface=lb-int","mac":"02:00:00:00:00:02",
+              "address":"198.18.2.1/24","link_up":false}],"services":2})");
+  CHECK(lb::ctl::format_status(status) ==
+        "lbd 0.1.0 (pid 123), up 5s\n"
+        "workers:  lcore 1, 2\n"
+        "services: 2\n"
+        "ports:\n"
+        "  NAME  DEVICE                    MAC                ADDRESS        LINK\n"
+        "  ext   net_af_xdp0,iface=lb-ext  02:00:00:00:00:01  198.18.1.1/24  up\n"
+        "  int   net_af_xdp1,iface=lb-int  02:00:00:00:00:02  198.18.2.1/24  down\n");
+}
+
+TEST_CASE("stats: per-worker traffic with a total, drops by name per worker and in total") {
+  const json stats = json::parse(R"({
+    "workers":[{"lcore":1,"rx_packets":1000,"rx_bytes":64000,"tx_packets":990,"tx_bytes":63360,
+                "busy_cycles":250,"idle_cycles":750,
+                "drops":{"no_service":7,"bad_ip_checksum":1}},
+               {"lcore":2,"rx_packets":5,"rx_bytes":320,"tx_packets":5,"tx_bytes":320,
+                "busy_cycles":0,"idle_cycles":0,"drops":{"no_service":2,"ttl_exceeded":3}}],
+    "ports":[{"name":"ext","rx_packets":1005,"rx_bytes":64320,"tx_packets":0,"tx_bytes":0,
+              "rx_missed":0,"rx_errors":0,"tx_errors":0}],
+    "connections":{"capacity":1000,"in_use":12,"created":100,"expired":88,"awaiting_reclaim":1}})");
+  CHECK(lb::ctl::format_stats(stats) ==
+        "Workers:\n"
+        "  LCORE  RX PACKETS  RX BYTES  TX PACKETS  TX BYTES   BUSY\n"
+        "  1            1000     64000         990     63360  25.0%\n"
+        "  2               5       320           5       320      -\n"
+        "  total        1005     64320         995     63680  25.0%\n"
+        "Drops:\n"
+        "  COUNTER          LCORE 1  LCORE 2  TOTAL\n"
+        "  bad_ip_checksum        1        0      1\n"
+        "  no_service             7        2      9\n"
+        "  ttl_exceeded           0        3      3\n"
+        "Ports:\n"
+        "  NAME  RX PACKETS  RX BYTES  TX PACKETS  TX BYTES  RX MISSED  RX ERRORS  TX ERRORS\n"
+        "  ext         1005     64320           0         0          0          0          0\n"
+        "Connections:\n"
+        "  capacity 1000, in use 12 (1.2%), awaiting reclaim 1, created 100, expired 88\n");
+}
+
+TEST_CASE("services: sorted numerically, lbd's forwarding names") {
+  const json services = json::parse(R"({"conn_table_size":1048576,"services":[
+    {"protocol":"udp","vip":"198.18.1.100","port":53,"scheduler":"rr","real_servers":[]},
+    {"protocol":"tcp","vip":"198.18.1.100","port":80,"scheduler":"rr","real_servers":[
+      {"address":"198.18.2.12","port":8080,"forward":"dr","weight":2,"active_conns":3,"inactive_conns":40},
+      {"address":"198.18.2.11","port":8080,"forward":"nat","weight":1,"active_conns":0,"inactive_conns":0}]}]})");
+  CHECK(lb::ctl::format_services(services) ==
+        "Connection table size: 1048576\n"
+        "\n"
+        "TCP 198.18.1.100:80  scheduler rr\n"
+        "  REAL SERVER       FORWARD  WEIGHT  ACTIVE  INACTIVE\n"
+        "  198.18.2.11:8080  nat           1       0         0\n"
+        "  198.18.2.12:8080  dr            2       3        40\n"
+        "\n"
+        "UDP 198.18.1.100:53  scheduler rr\n"
+        "  (no real servers)\n");
+}
+
+TEST_CASE("missing fields show as '-' rather than failing") {
+  CHECK(lb::ctl::format_status(json::object()) ==
+        "lbd - (pid -), up -\nworkers:  -\nservices: -\nports:\n  (none)\n");
+  CHECK(lb::ctl::format_services(json::object()) ==
+        "Connection table size: -\nNo virtual services.\n");
+  CHECK_NOTHROW(lb::ctl::format_stats(json::array()));
+}
