@@ -1,5 +1,7 @@
 #include <lb/dataplane/dataplane.h>
 
+#include <lb/dataplane/mbuf_pool.h>
+
 #include <bit>
 #include <stdexcept>
 
@@ -44,13 +46,7 @@ Dataplane::Dataplane(const config::Config& cfg)
       publisher_(qsbr_),
       sweep_budget_(std::max<uint32_t>(1024, cfg.connections.table_size / kTicksPerSecond)) {
   const unsigned socket = rte_socket_id();
-  pool_ = rte_pktmbuf_pool_create("lbd_mbufs", cfg.eal.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
-                                  static_cast<int>(socket));
-  if (pool_ == nullptr) {
-    throw std::runtime_error(fmt::format(
-        "cannot create a pool of {} packet buffers: {} (lower eal.mbufs or raise eal.memory_mb)",
-        cfg.eal.mbufs, rte_strerror(rte_errno)));
-  }
+  pool_ = create_mbuf_pool(cfg.eal.mbufs, static_cast<int>(socket));
   const auto nworkers = static_cast<uint32_t>(cfg.lcores.workers.size());
 
   ports_ = start_ports(cfg, pool_);

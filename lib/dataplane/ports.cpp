@@ -1,5 +1,6 @@
 #include <lb/dataplane/ports.h>
 
+#include <filesystem>
 #include <stdexcept>
 
 #include <rte_ethdev.h>
@@ -82,6 +83,33 @@ void configure(const std::string& port, uint16_t id, uint16_t queues, uint16_t m
   }
 }
 
+// The value of `key=` in a devargs string ("net_af_xdp0,iface=eth1"), or "".
+std::string devarg(const std::string& device, const std::string& key) {
+  const std::string needle = "," + key + "=";
+  const size_t at = device.find(needle);
+  if (at == std::string::npos) return "";
+  const size_t start = at + needle.size();
+  return device.substr(start, device.find(',', start) - start);
+}
+
+// AF_XDP sees only the interface queues it is bound to: whatever the kernel
+// steers to another queue never reaches lbd. Worth a warning at start-up.
+void warn_if_queues_unpolled(const std::string& port, const std::string& device, uint16_t queues) {
+  if (device.rfind("net_af_xdp", 0) != 0) return;
+  const std::string iface = devarg(device, "iface");
+  std::error_code ec;
+  size_t rx = 0;
+  for (const auto& q : std::filesystem::directory_iterator("/sys/class/net/" + iface + "/queues", ec)) {
+    if (q.path().filename().string().rfind("rx-", 0) == 0) ++rx;
+  }
+  if (rx > queues) {
+    spdlog::warn(
+        "port {}: interface {} has {} receive queues but lbd polls {}: traffic the kernel steers "
+        "to the others never reaches lbd (ethtool -L {} combined {})",
+        port, iface, rx, queues, iface, queues);
+  }
+}
+
 packet::MacAddr read_mac(uint16_t id) {
   rte_ether_addr a{};
   rte_eth_macaddr_get(id, &a);
@@ -116,7 +144,12 @@ std::vector<std::string> device_eal_args(const config::Config& cfg) {
     }
     if (p.exception_path) args.push_back(fmt::format("--vdev={},iface={}", tap_vdev_name(p), tap_ifname(p)));
   }
-  if (!any_pci) args.push_back("--no-pci");
+  if (!any_pci) {
+    args.push_back("--no-pci");
+    // No device does DMA: virtual IOVAs cost nothing and let the packet pool
+    // be packed (see mbuf_pool.h).
+    args.push_back("--iova-mode=va");
+  }
   return args;
 }
 
@@ -132,6 +165,7 @@ std::vector<PortRuntime> start_ports(const config::Config& cfg, rte_mempool* poo
     rt.mtu = p.mtu;
     rt.port_id = find_port(p.name, device_name(p.device));
     configure(p.name, rt.port_id, queues, p.mtu, pool);
+    warn_if_queues_unpolled(p.name, p.device, queues);
     if (p.mac) apply_mac(p.name, rt.port_id, *p.mac);
     if (int rc = rte_eth_dev_start(rt.port_id); rc != 0) port_fail(p.name, "cannot start the device", rc);
     rt.mac = p.mac ? *p.mac : read_mac(rt.port_id);

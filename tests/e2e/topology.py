@@ -74,9 +74,13 @@ class Topology:
             sh("ip", "netns", "add", name)
             self.created.append(name)
             sh("ip", "link", "set", "lo", "up", ns=name)
+        # The veths lbd owns through DPDK carry no kernel traffic of their own.
+        sh("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1", ns=self.ns["lb"])
         c, lb, sw = self.ns["client"], self.ns["lb"], self.ns["sw"]
-        self._veth(c, "c0", lb, "lb-ext")
-        self._veth(lb, "lb-int", sw, "sw-lb")
+        # AF_XDP receives only on the queues lbd binds (one per worker): a
+        # veth with more would hand some frames to the kernel instead.
+        self._veth(c, "c0", lb, "lb-ext", queues=1)
+        self._veth(lb, "lb-int", sw, "sw-lb", queues=1)
         sh("ip", "link", "add", "br0", "type", "bridge", ns=sw)
         sh("ip", "link", "set", "br0", "up", ns=sw)
         sh("ip", "link", "set", "sw-lb", "master", "br0", ns=sw)
@@ -89,8 +93,9 @@ class Topology:
         sh("ip", "addr", "add", f"{CLIENT_IP}/24", "dev", "c0", ns=c)
         sh("ip", "route", "add", "default", "via", LB_EXT_IP, ns=c)
 
-    def _veth(self, ns_a, if_a, ns_b, if_b):
-        sh("ip", "link", "add", if_a, "netns", ns_a, "type", "veth", "peer", "name", if_b, "netns", ns_b)
+    def _veth(self, ns_a, if_a, ns_b, if_b, queues=None):
+        q = ["numtxqueues", queues, "numrxqueues", queues] if queues else []
+        sh("ip", "link", "add", if_a, "netns", ns_a, *q, "type", "veth", "peer", "name", if_b, "netns", ns_b, *q)
         for ns, ifname in ((ns_a, if_a), (ns_b, if_b)):
             sh("ip", "link", "set", ifname, "up", ns=ns)
             # TCP through a DPDK-owned veth needs real checksums: no offloads.
