@@ -66,7 +66,7 @@ int Worker::run() noexcept {
       if (port.tap_id == kNoPort) continue;
       n = rte_eth_rx_burst(port.tap_id, index_, pkts.data(), kBurst);
       received += n;
-      for (uint16_t i = 0; i < n; ++i) handle_kernel_frame(pkts[i]);
+      for (uint16_t i = 0; i < n; ++i) handle_kernel_frame(p, pkts[i]);
     }
     if (!hold_.empty() && now_ms_ != last_hold_retry_ms_) retry_held();
     flush_all();

@@ -35,7 +35,13 @@ void Worker::handle_ipv4(uint16_t port, rte_mbuf* m, const packet::PacketMeta& m
     if (meta.key.proto == packet::kIpProtoIcmp && meta.icmp_type == packet::kIcmpEchoRequest) {
       return answer_echo(port, m, meta);
     }
-    return handle_local(static_cast<uint16_t>(*owner), m, meta);
+    return to_kernel(static_cast<uint16_t>(*owner), m);
+  }
+  // Broadcast and multicast (routing protocols, VRRP, DHCP) are the
+  // appliance's to judge, as on any host: the kernel of the arrival port.
+  const packet::Ipv4Addr to{dst};
+  if (to.is_multicast() || to.is_limited_broadcast() || shared_.ports[port].address.is_broadcast(to)) {
+    return to_kernel(port, m);
   }
   handle_reply(m, meta, snap);
 }
@@ -92,10 +98,10 @@ void Worker::handle_reply(rte_mbuf* m, const packet::PacketMeta& meta, const Sna
   forward(m, packet::Ipv4Addr{c.client.src});
 }
 
-void Worker::handle_local(uint16_t owner, rte_mbuf* m, const packet::PacketMeta&) noexcept {
-  if (!tap_tx_[owner].valid()) return drop(m, Drop::no_exception_path);
+void Worker::to_kernel(uint16_t port, rte_mbuf* m) noexcept {
+  if (!tap_tx_[port].valid()) return drop(m, Drop::no_exception_path);
   stats_.event(Event::to_kernel);
-  tap_tx_[owner].push(m, stats_);
+  tap_tx_[port].push(m, stats_);
 }
 
 }  // namespace lb::dataplane

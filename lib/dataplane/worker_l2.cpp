@@ -110,14 +110,21 @@ void Worker::answer_echo(uint16_t port, rte_mbuf* m, const packet::PacketMeta& m
   tx_[port].push(m, stats_);
 }
 
-void Worker::handle_kernel_frame(rte_mbuf* m) noexcept {
+void Worker::handle_kernel_frame(uint16_t port, rte_mbuf* m) noexcept {
   packet::PacketMeta meta;
   const ParseResult r = packet::parse_frame(frame_of(m), meta);
   // The kernel originates these: forward as they are (no TTL decrement), and
   // fragments too, since nothing is rewritten.
   if (r == ParseResult::kIpv4 || r == ParseResult::kIpFragment) {
     stats_.event(Event::from_kernel);
-    return forward(m, packet::Ipv4Addr{meta.key.dst});
+    const packet::Ipv4Addr dst{meta.key.dst};
+    // Broadcast and multicast leave through the port whose TAP the kernel
+    // chose, to the matching Ethernet group address: no ARP for them.
+    if (dst.is_multicast()) return transmit(port, m, packet::MacAddr::multicast(dst));
+    if (dst.is_limited_broadcast() || shared_.ports[port].address.is_broadcast(dst)) {
+      return transmit(port, m, packet::MacAddr::broadcast());
+    }
+    return forward(m, dst);
   }
   if (r == ParseResult::kArp || r == ParseResult::kNotIp) return drop(m, Drop::exception_not_ipv4);
   drop(m, drop_for(r));

@@ -61,6 +61,23 @@ while True:
     c.close()
 '''
 
+BROADCAST_LISTENER = r'''
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 9999))
+s.settimeout(10)
+print(s.recvfrom(100)[0].decode(), flush=True)
+'''
+
+BROADCAST_SENDER = r'''
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+for _ in range(20):
+    s.sendto(b"broadcast from the appliance", (sys.argv[1], 9999))
+    time.sleep(0.2)
+'''
+
 failures = []
 
 
@@ -112,6 +129,14 @@ def main():
         own = sh(PYTHON, "-c", TCP_CONNECT, LB_EXT_IP, "9000", "3", ns=client, check=False)
         check(own.stdout.strip() == "appliance kernel says hi",
               "TCP to the appliance's own address reaches its kernel through the exception TAP")
+
+        listener = t.spawn("bcast-listener", t.ns["rs1"], [PYTHON, "-c", BROADCAST_LISTENER],
+                           stdout=subprocess.PIPE, text=True)
+        pids.append(listener.pid)
+        sh(PYTHON, "-c", BROADCAST_SENDER, "198.18.2.255", ns=t.ns["lb"], timeout=20)
+        heard = listener.communicate(timeout=15)[0].strip()
+        check(heard == "broadcast from the appliance",
+              "a broadcast from the appliance's kernel leaves through the port to the subnet")
 
         listing = t.lbctl("-L", "-n").stdout
         print(listing, end="")

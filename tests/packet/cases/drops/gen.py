@@ -30,6 +30,7 @@ def build():
         tcp(CLIENT_MAC, LB_MAC, CLIENT_IP, VIP, 40004, 80, "A", seq=5, ack=9),     # tcp_no_connection
         tcp(CLIENT_MAC, LB_MAC, CLIENT_IP, VIP, 40005, 80, "SR"),                 # tcp_no_connection
         bytes.fromhex("020000000001" "02000000000a" "08"),                        # truncated_l2: 13 bytes
+        udp(CLIENT_MAC, BCAST, CLIENT_IP, "198.18.0.255", 5000, 9),                # no_exception_path
     ]
     return inp, []
 

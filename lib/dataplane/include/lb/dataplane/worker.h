@@ -113,15 +113,16 @@ class Worker {
  private:
   // One frame from the wire (port index `port`).
   void handle_port_frame(uint16_t port, rte_mbuf* m, const Snapshot& snap) noexcept;
-  // One frame the kernel sent on an exception TAP.
-  void handle_kernel_frame(rte_mbuf* m) noexcept;
+  // One frame the kernel sent on the exception TAP of port `port`.
+  void handle_kernel_frame(uint16_t port, rte_mbuf* m) noexcept;
 
   void handle_arp(uint16_t port, rte_mbuf* m, const Snapshot& snap) noexcept;
   void handle_ipv4(uint16_t port, rte_mbuf* m, const packet::PacketMeta& meta,
                    const Snapshot& snap) noexcept;
   void handle_vip(rte_mbuf* m, const packet::PacketMeta& meta, const Snapshot& snap) noexcept;
   void handle_reply(rte_mbuf* m, const packet::PacketMeta& meta, const Snapshot& snap) noexcept;
-  void handle_local(uint16_t port, rte_mbuf* m, const packet::PacketMeta& meta) noexcept;
+  // For the appliance itself: to the kernel through port `port`'s exception path.
+  void to_kernel(uint16_t port, rte_mbuf* m) noexcept;
   void answer_echo(uint16_t port, rte_mbuf* m, const packet::PacketMeta& meta) noexcept;
 
   // Routes to `dst` and sends (or holds) the frame; the IP packet is final.

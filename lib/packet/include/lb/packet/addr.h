@@ -31,6 +31,8 @@ struct Ipv4Addr {
   }
   constexpr uint32_t host() const noexcept { return ntoh32(be); }
   constexpr bool is_zero() const noexcept { return be == 0; }
+  constexpr bool is_multicast() const noexcept { return (host() >> 28) == 0xe; }  // 224.0.0.0/4
+  constexpr bool is_limited_broadcast() const noexcept { return be == 0xffffffff; }
 
   friend constexpr bool operator==(Ipv4Addr a, Ipv4Addr b) noexcept { return a.be == b.be; }
   // Ordered numerically (host order), as operators read addresses.
@@ -53,6 +55,10 @@ struct Ipv4Prefix {
   constexpr bool contains(Ipv4Addr a) const noexcept {
     return ((a.host() ^ addr.host()) & mask_host()) == 0;
   }
+  // The subnet's directed broadcast address (none for /31 and /32).
+  constexpr bool is_broadcast(Ipv4Addr a) const noexcept {
+    return len < 31 && a.host() == (addr.host() | ~mask_host());
+  }
   std::string to_string() const;
   // "a.b.c.d/len"; nullopt when malformed.
   static std::optional<Ipv4Prefix> parse(std::string_view text);
@@ -71,6 +77,12 @@ struct MacAddr {
   friend constexpr bool operator==(const MacAddr&, const MacAddr&) noexcept = default;
 
   static constexpr MacAddr broadcast() noexcept { return MacAddr{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}; }
+  // RFC 1112: 01:00:5e followed by the low 23 bits of the group address.
+  static constexpr MacAddr multicast(Ipv4Addr group) noexcept {
+    const uint32_t h = group.host();
+    return MacAddr{{0x01, 0x00, 0x5e, static_cast<uint8_t>((h >> 16) & 0x7f), static_cast<uint8_t>(h >> 8),
+                    static_cast<uint8_t>(h)}};
+  }
   std::string to_string() const;
   // "aa:bb:cc:dd:ee:ff"; nullopt when malformed.
   static std::optional<MacAddr> parse(std::string_view text);
