@@ -4,7 +4,7 @@
 //   lbd --config FILE --check-config   validate and exit (0 when valid)
 //
 // Start-up order: configuration (all errors reported, nothing started on any),
-// EAL, data plane (ports, tables, snapshot), control socket, workers; then the
+// control socket, EAL, data plane (ports, tables, snapshot), workers; then the
 // control thread serves lbctl and does housekeeping until SIGINT/SIGTERM,
 // when everything stops in reverse order.
 #include <csignal>
@@ -32,16 +32,19 @@ using namespace std::chrono_literals;
 
 int run(const lb::config::Config& cfg, const std::string& argv0) {
   lb::daemon::EventLoop::block_stop_signals();
+  // The socket first: a second lbd pointed at a running one's socket stops
+  // here, before it touches DPDK or any device.
+  lb::ctl::Dispatcher dispatcher;
+  lb::ctl::ServerOptions options;
+  if (cfg.control.socket_group) options.group = *cfg.control.socket_group;
+  lb::ctl::ControlServer server(cfg.control.socket, std::cref(dispatcher), options);
+
   lb::dataplane::init_eal(lb::dataplane::eal_args(cfg, argv0));
   int rc = 0;
   try {
     lb::dataplane::Dataplane dp(cfg);
     lb::daemon::ControlContext ctx{dp, cfg, std::chrono::steady_clock::now()};
-    lb::ctl::Dispatcher dispatcher;
     lb::daemon::register_commands(dispatcher, ctx);
-    lb::ctl::ServerOptions options;
-    if (cfg.control.socket_group) options.group = *cfg.control.socket_group;
-    lb::ctl::ControlServer server(cfg.control.socket, std::cref(dispatcher), options);
 
     lb::daemon::EventLoop loop(10ms);
     loop.watch(server.fd(), [&server] { server.process(); });
