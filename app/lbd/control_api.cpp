@@ -13,9 +13,12 @@ json status_json(const ControlContext& ctx) {
   json ports = json::array();
   for (size_t i = 0; i < dp.ports().size(); ++i) {
     const auto& p = dp.ports()[i];
-    json port = {{"name", p.name},       {"device", p.device},
-                 {"mac", p.mac.to_string()}, {"address", p.address.to_string()},
-                 {"mtu", p.mtu},         {"link_up", dp.port_stats(i).link_up}};
+    json port = {{"name", p.name},
+                 {"device", p.device},
+                 {"mac", p.mac.to_string()},
+                 {"address", p.address.to_string()},
+                 {"mtu", p.mtu},
+                 {"link_up", dp.port_stats(i).link_up}};
     if (p.gateway) port["gateway"] = p.gateway->to_string();
     if (!p.tap_name.empty()) port["exception_interface"] = p.tap_name;
     ports.push_back(std::move(port));
@@ -57,9 +60,11 @@ json stats_json(const dataplane::Dataplane& dp) {
   for (size_t w = 0; w < dp.worker_stats().size(); ++w) {
     const auto& s = dp.worker_stats()[w];
     json drops = json::object();
-    for (size_t i = 0; i < dataplane::kDropCount; ++i) drops[std::string(dataplane::kDropNames[i])] = s.drops[i].get();
+    for (size_t i = 0; i < dataplane::kDropCount; ++i)
+      drops[std::string(dataplane::kDropNames[i])] = s.drops[i].get();
     json events = json::object();
-    for (size_t i = 0; i < dataplane::kEventCount; ++i) events[std::string(dataplane::kEventNames[i])] = s.events[i].get();
+    for (size_t i = 0; i < dataplane::kEventCount; ++i)
+      events[std::string(dataplane::kEventNames[i])] = s.events[i].get();
     workers.push_back({{"lcore", dp.worker_lcores()[w]},
                        {"rx_packets", s.rx_packets.get()},
                        {"rx_bytes", s.rx_bytes.get()},

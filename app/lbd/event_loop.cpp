@@ -1,5 +1,6 @@
 #include "event_loop.h"
 
+#include <fmt/format.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -9,8 +10,6 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 namespace lb::daemon {
 
@@ -82,7 +81,8 @@ int EventLoop::run(const std::function<void()>& on_tick) {
       const int fd = events[i].data.fd;
       if (fd == signal_fd_) {
         signalfd_siginfo info{};
-        if (read(signal_fd_, &info, sizeof(info)) == sizeof(info)) return static_cast<int>(info.ssi_signo);
+        if (read(signal_fd_, &info, sizeof(info)) == sizeof(info))
+          return static_cast<int>(info.ssi_signo);
       } else if (fd == timer_fd_) {
         uint64_t expirations = 0;
         if (read(timer_fd_, &expirations, sizeof(expirations)) > 0) on_tick();

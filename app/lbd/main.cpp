@@ -7,15 +7,15 @@
 // control socket, EAL, data plane (ports, tables, snapshot), workers; then the
 // control thread serves lbctl and does housekeeping until SIGINT/SIGTERM,
 // when everything stops in reverse order.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <string>
 
 #include <rte_eal.h>
-
-#include <CLI/CLI.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include <lb/config/load.h>
 #include <lb/ctl/dispatcher.h>
@@ -49,8 +49,8 @@ int run(const lb::config::Config& cfg, const std::string& argv0) {
     lb::daemon::EventLoop loop(10ms);
     loop.watch(server.fd(), [&server] { server.process(); });
     dp.start();
-    spdlog::info("lbd {} ready: {} service(s), control socket {}", LBD_VERSION,
-                 cfg.services.size(), cfg.control.socket);
+    spdlog::info("lbd {} ready: {} service(s), control socket {}", LBD_VERSION, cfg.services.size(),
+                 cfg.control.socket);
     const int sig = loop.run([&dp] { dp.tick(); });
     spdlog::info("{} received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     dp.stop();
@@ -77,8 +77,10 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e lbd %l: %v");
   const auto loaded = lb::config::load_file(config_path);
   if (!loaded.config) {
-    for (const auto& e : loaded.errors) fmt::print(stderr, "{}\n", e.to_string());
-    fmt::print(stderr, "lbd: {} error(s) in {}; nothing started\n", loaded.errors.size(), config_path);
+    for (const auto& e : loaded.errors)
+      fmt::print(stderr, "{}\n", e.to_string());
+    fmt::print(stderr, "lbd: {} error(s) in {}; nothing started\n", loaded.errors.size(),
+               config_path);
     return 1;
   }
   const auto& cfg = *loaded.config;

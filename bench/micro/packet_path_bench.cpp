@@ -22,7 +22,8 @@ using namespace lb;
 
 std::vector<uint8_t> syn(size_t payload) {
   return packet::PacketBuilder()
-      .eth(*packet::MacAddr::parse("02:00:00:00:00:0a"), *packet::MacAddr::parse("02:00:00:00:00:01"))
+      .eth(*packet::MacAddr::parse("02:00:00:00:00:0a"),
+           *packet::MacAddr::parse("02:00:00:00:00:01"))
       .ipv4(*packet::Ipv4Addr::parse("198.18.1.10"), *packet::Ipv4Addr::parse("198.18.1.100"))
       .tcp(40000, 80, packet::kTcpAck, 1)
       .payload(std::vector<uint8_t>(payload, 0x5a))
@@ -82,8 +83,9 @@ void BM_Reference_NatFullRecompute(benchmark::State& state) {
     ip->checksum = 0;
     ip->checksum = packet::ipv4_header_checksum(std::span(frame).subspan(meta.l3_off, 20));
     tcp->checksum = 0;
-    tcp->checksum = packet::ipv4_l4_checksum(ip->src, ip->dst, packet::kIpProtoTcp,
-                                             std::span(frame).subspan(meta.l4_off, meta.ip_len - 20u));
+    tcp->checksum =
+        packet::ipv4_l4_checksum(ip->src, ip->dst, packet::kIpProtoTcp,
+                                 std::span(frame).subspan(meta.l4_off, meta.ip_len - 20u));
     flip = !flip;
     benchmark::DoNotOptimize(frame.data());
   }
@@ -98,18 +100,24 @@ void pick(benchmark::State& state, const char* scheduler) {
   spec.port = 80;
   spec.scheduler = scheduler;
   for (int64_t i = 0; i < state.range(0); ++i) {
-    spec.real_servers.push_back({packet::Ipv4Addr::from_host(0xC6120200u + static_cast<uint32_t>(i)), 8080, 1,
-                                 sched::ForwardMethod::kNat});
+    spec.real_servers.push_back(
+        {packet::Ipv4Addr::from_host(0xC6120200u + static_cast<uint32_t>(i)), 8080, 1,
+         sched::ForwardMethod::kNat});
   }
   std::vector<sched::ServiceSpec> specs{spec};
   sched::ServiceTable table(specs, registry);
   const sched::Service& svc = *table.services()[0];
   packet::FlowKeyV4 key;
-  for (auto _ : state) benchmark::DoNotOptimize(svc.schedule(key, 0));
+  for (auto _ : state)
+    benchmark::DoNotOptimize(svc.schedule(key, 0));
 }
 
-void BM_PickRr(benchmark::State& state) { pick(state, "rr"); }
-void BM_PickWlc(benchmark::State& state) { pick(state, "wlc"); }
+void BM_PickRr(benchmark::State& state) {
+  pick(state, "rr");
+}
+void BM_PickWlc(benchmark::State& state) {
+  pick(state, "wlc");
+}
 BENCHMARK(BM_PickRr)->Arg(3)->Arg(100);
 BENCHMARK(BM_PickWlc)->Arg(3)->Arg(100);
 

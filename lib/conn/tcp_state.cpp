@@ -43,7 +43,9 @@ constexpr uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kAck = 0x10;
 }  // namespace
 
 TcpState next_tcp_state(TcpState current, Direction dir, uint8_t flags) noexcept {
-  const Table& t = dir == Direction::kInput ? kInput : dir == Direction::kOutput ? kOutput : kInputOnly;
+  const Table& t = dir == Direction::kInput    ? kInput
+                   : dir == Direction::kOutput ? kOutput
+                                               : kInputOnly;
   const auto col = static_cast<size_t>(current);
   if (col >= kTcpStateCount) return kClose;
   if (flags & kRst) return t.rst[col];
@@ -55,8 +57,8 @@ TcpState next_tcp_state(TcpState current, Direction dir, uint8_t flags) noexcept
 
 std::string_view to_string(TcpState s) noexcept {
   static constexpr std::array<std::string_view, kTcpStateCount> kNames = {
-      "NONE", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT", "TIME_WAIT",
-      "CLOSE", "CLOSE_WAIT", "LAST_ACK", "LISTEN", "SYNACK"};
+      "NONE",  "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT", "TIME_WAIT",
+      "CLOSE", "CLOSE_WAIT",  "LAST_ACK", "LISTEN",   "SYNACK"};
   const auto i = static_cast<size_t>(s);
   return i < kTcpStateCount ? kNames[i] : "ERR!";
 }

@@ -1,4 +1,4 @@
-#include <lb/dataplane/conn_table.h>
+#include <fmt/format.h>
 
 #include <new>
 #include <stdexcept>
@@ -10,7 +10,7 @@
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
 
-#include <fmt/format.h>
+#include <lb/dataplane/conn_table.h>
 
 namespace lb::dataplane {
 
@@ -39,10 +39,11 @@ ConnTable::ConnTable(const std::string& name, uint32_t capacity, int socket, rte
   params.socket_id = socket;
   // EXT_TABLE: every entry fits whatever the key distribution, so "full"
   // means full and never "unlucky bucket".
-  params.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD |
-                      RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
+  params.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+                      RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD | RTE_HASH_EXTRA_FLAGS_EXT_TABLE;
   hash_ = rte_hash_create(&params);
-  if (hash_ == nullptr) fail(fmt::format("cannot create connection hash for {} connections", capacity));
+  if (hash_ == nullptr)
+    fail(fmt::format("cannot create connection hash for {} connections", capacity));
 
   rte_hash_rcu_config rcu{};
   rcu.v = qsbr;
@@ -59,13 +60,15 @@ ConnTable::ConnTable(const std::string& name, uint32_t capacity, int socket, rte
                                          sizeof(conn::Connection) * capacity >> 20, capacity));
   }
   pool_ = static_cast<conn::Connection*>(mem);
-  for (uint32_t i = 0; i < capacity; ++i) new (&pool_[i]) conn::Connection();
+  for (uint32_t i = 0; i < capacity; ++i)
+    new (&pool_[i]) conn::Connection();
 
   const std::string ring_name = name + "_free";
-  free_ = rte_ring_create_elem(ring_name.c_str(), sizeof(uint32_t), capacity, socket, RING_F_EXACT_SZ);
+  free_ =
+      rte_ring_create_elem(ring_name.c_str(), sizeof(uint32_t), capacity, socket, RING_F_EXACT_SZ);
   if (free_ == nullptr) fail("cannot create the connection free ring");
-  for (uint32_t i = 0; i < capacity; ++i) rte_ring_enqueue_elem(free_, &i, sizeof(uint32_t));
-
+  for (uint32_t i = 0; i < capacity; ++i)
+    rte_ring_enqueue_elem(free_, &i, sizeof(uint32_t));
 }
 
 ConnTable::~ConnTable() {
@@ -112,13 +115,15 @@ conn::Connection* ConnTable::create(const packet::FlowKeyV4& key, uint32_t hash,
       release_unpublished(index);
       return nullptr;
     }
-    if (rte_hash_add_key_with_hash_data(hash_, &rk, rh, reinterpret_cast<void*>(encode(index, true))) < 0) {
+    if (rte_hash_add_key_with_hash_data(hash_, &rk, rh,
+                                        reinterpret_cast<void*>(encode(index, true))) < 0) {
       why = Drop::conn_table_full;
       release_unpublished(index);
       return nullptr;
     }
   }
-  if (rte_hash_add_key_with_hash_data(hash_, &key, hash, reinterpret_cast<void*>(encode(index, false))) < 0) {
+  if (rte_hash_add_key_with_hash_data(hash_, &key, hash,
+                                      reinterpret_cast<void*>(encode(index, false))) < 0) {
     why = Drop::conn_table_full;
     if (!nat) {
       release_unpublished(index);
@@ -178,7 +183,7 @@ void ConnTable::free_record(uint32_t index) noexcept {
 
 ConnTable::Stats ConnTable::stats() const noexcept {
   const auto waiting = static_cast<uint32_t>(retired_count_.load(std::memory_order_relaxed) -
-                                              reclaimed_count_.load(std::memory_order_relaxed));
+                                             reclaimed_count_.load(std::memory_order_relaxed));
   const uint32_t free_slots = rte_ring_count(free_);
   return {capacity_, capacity_ - free_slots - waiting, waiting,
           expired_.load(std::memory_order_relaxed)};

@@ -1,20 +1,19 @@
-#include <lb/dataplane/dataplane.h>
-
-#include <lb/dataplane/mbuf_pool.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <bit>
 #include <stdexcept>
 
-#include <rte_ethdev.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include <lb/dataplane/dataplane.h>
+#include <lb/dataplane/mbuf_pool.h>
 
 namespace lb::dataplane {
 
@@ -26,7 +25,9 @@ constexpr uint32_t kMaxRealServers = 65536;
 // is sized so the whole table is examined about once a second.
 constexpr uint32_t kTicksPerSecond = 100;
 
-int worker_main(void* arg) { return static_cast<Worker*>(arg)->run(); }
+int worker_main(void* arg) {
+  return static_cast<Worker*>(arg)->run();
+}
 
 rte_rcu_qsbr* make_qsbr(uint32_t threads) {
   const size_t size = rte_rcu_qsbr_get_memsize(threads);
@@ -34,7 +35,8 @@ rte_rcu_qsbr* make_qsbr(uint32_t threads) {
   if (v == nullptr || rte_rcu_qsbr_init(v, threads) != 0) {
     throw std::runtime_error("cannot create the RCU state for the workers");
   }
-  for (uint32_t t = 0; t < threads; ++t) rte_rcu_qsbr_thread_register(v, t);
+  for (uint32_t t = 0; t < threads; ++t)
+    rte_rcu_qsbr_thread_register(v, t);
   return v;
 }
 
@@ -50,11 +52,13 @@ Dataplane::Dataplane(const config::Config& cfg)
   const auto nworkers = static_cast<uint32_t>(cfg.lcores.workers.size());
 
   ports_ = start_ports(cfg, pool_);
-  conns_ = std::make_unique<ConnTable>("lbd_conn", cfg.connections.table_size, static_cast<int>(socket), qsbr_);
+  conns_ = std::make_unique<ConnTable>("lbd_conn", cfg.connections.table_size,
+                                       static_cast<int>(socket), qsbr_);
   neighbors_ = std::make_unique<NeighborTable>(
       cfg.neighbors.table_size,
       NeighborParams{cfg.neighbors.reachable_ms, cfg.neighbors.retry_ms, cfg.neighbors.retries});
-  for (const auto& n : cfg.static_neighbors) neighbors_->add_static(n.addr, n.mac);
+  for (const auto& n : cfg.static_neighbors)
+    neighbors_->add_static(n.addr, n.mac);
 
   publisher_.publish(build_snapshot(cfg, ports_, registry_));
 
@@ -92,7 +96,8 @@ void Dataplane::start() {
   for (size_t w = 0; w < workers_.size(); ++w) {
     if (int rc = rte_eal_remote_launch(worker_main, workers_[w].get(), lcores_[w]); rc != 0) {
       stop();
-      throw std::runtime_error(fmt::format("cannot start the worker on lcore {}: {}", lcores_[w], rte_strerror(-rc)));
+      throw std::runtime_error(
+          fmt::format("cannot start the worker on lcore {}: {}", lcores_[w], rte_strerror(-rc)));
     }
   }
   running_ = true;
@@ -102,7 +107,8 @@ void Dataplane::start() {
 void Dataplane::stop() noexcept {
   if (!running_) return;
   stop_.store(true);
-  for (uint32_t lcore : lcores_) rte_eal_wait_lcore(lcore);
+  for (uint32_t lcore : lcores_)
+    rte_eal_wait_lcore(lcore);
   running_ = false;
 }
 
@@ -115,8 +121,8 @@ PortStats Dataplane::port_stats(size_t port) const noexcept {
   rte_eth_stats_get(ports_[port].port_id, &s);
   rte_eth_link link{};
   rte_eth_link_get_nowait(ports_[port].port_id, &link);
-  return {s.ipackets, s.ibytes, s.opackets, s.obytes, s.imissed, s.ierrors, s.oerrors,
-          link.link_status == RTE_ETH_LINK_UP};
+  return {s.ipackets, s.ibytes,  s.opackets, s.obytes,
+          s.imissed,  s.ierrors, s.oerrors,  link.link_status == RTE_ETH_LINK_UP};
 }
 
 }  // namespace lb::dataplane

@@ -1,4 +1,5 @@
-#include <lb/dataplane/eal.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <filesystem>
 #include <fstream>
@@ -7,9 +8,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-
+#include <lb/dataplane/eal.h>
 #include <lb/dataplane/ports.h>
 
 namespace lb::dataplane {
@@ -52,7 +51,8 @@ std::vector<std::string> eal_args(const config::Config& cfg, const std::string& 
     args.push_back("-m");
     args.push_back(std::to_string(cfg.eal.memory_mb));
   }
-  for (auto& a : device_eal_args(cfg)) args.push_back(std::move(a));
+  for (auto& a : device_eal_args(cfg))
+    args.push_back(std::move(a));
   args.insert(args.end(), cfg.eal.extra_args.begin(), cfg.eal.extra_args.end());
   return args;
 }
@@ -62,7 +62,8 @@ void init_eal(const std::vector<std::string>& args) {
   // rte_eal_init may permute argv; it gets its own copies that live for the process.
   static std::vector<std::string> storage;
   storage = args;
-  for (auto& a : storage) argv.push_back(a.data());
+  for (auto& a : storage)
+    argv.push_back(a.data());
   argv.push_back(nullptr);
   if (rte_eal_init(static_cast<int>(storage.size()), argv.data()) < 0) {
     throw std::runtime_error(fmt::format("DPDK EAL initialisation failed ({}); arguments: {}",

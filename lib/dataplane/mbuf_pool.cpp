@@ -1,4 +1,4 @@
-#include <lb/dataplane/mbuf_pool.h>
+#include <fmt/format.h>
 
 #include <stdexcept>
 
@@ -8,7 +8,7 @@
 #include <rte_mbuf_pool_ops.h>
 #include <rte_mempool.h>
 
-#include <fmt/format.h>
+#include <lb/dataplane/mbuf_pool.h>
 
 namespace lb::dataplane {
 
@@ -18,8 +18,8 @@ constexpr unsigned kCacheSize = 256;
 
 [[noreturn]] void fail(uint32_t count) {
   throw std::runtime_error(fmt::format(
-      "cannot create a pool of {} packet buffers: {} (lower eal.mbufs or raise eal.memory_mb)", count,
-      rte_strerror(rte_errno)));
+      "cannot create a pool of {} packet buffers: {} (lower eal.mbufs or raise eal.memory_mb)",
+      count, rte_strerror(rte_errno)));
 }
 
 }  // namespace

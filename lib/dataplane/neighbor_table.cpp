@@ -1,6 +1,6 @@
-#include <lb/dataplane/neighbor_table.h>
-
 #include <cstring>
+
+#include <lb/dataplane/neighbor_table.h>
 
 namespace lb::dataplane {
 

@@ -1,4 +1,5 @@
-#include <lb/dataplane/ports.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <stdexcept>
@@ -6,9 +7,7 @@
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
-
+#include <lb/dataplane/ports.h>
 #include <lb/dataplane/tap.h>
 
 namespace lb::dataplane {
@@ -18,12 +17,18 @@ namespace {
 constexpr uint16_t kRxDesc = 1024;
 constexpr uint16_t kTxDesc = 1024;
 
-bool is_vdev(const std::string& device) { return device.rfind("net_", 0) == 0; }
+bool is_vdev(const std::string& device) {
+  return device.rfind("net_", 0) == 0;
+}
 
 // The ethdev name DPDK gives a device: a vdev's name, or the PCI address.
-std::string device_name(const std::string& device) { return device.substr(0, device.find(',')); }
+std::string device_name(const std::string& device) {
+  return device.substr(0, device.find(','));
+}
 
-std::string tap_vdev_name(const config::PortConfig& p) { return "net_tap_" + p.name; }
+std::string tap_vdev_name(const config::PortConfig& p) {
+  return "net_tap_" + p.name;
+}
 
 std::string tap_ifname(const config::PortConfig& p) {
   return p.tap_name.empty() ? "lbd-" + p.name : p.tap_name;
@@ -48,11 +53,12 @@ uint16_t find_port(const std::string& port, const std::string& name) {
 void configure(const std::string& port, uint16_t id, uint16_t queues, uint16_t mtu,
                rte_mempool* pool) {
   rte_eth_dev_info info{};
-  if (int rc = rte_eth_dev_info_get(id, &info); rc != 0) port_fail(port, "cannot read device info", rc);
+  if (int rc = rte_eth_dev_info_get(id, &info); rc != 0)
+    port_fail(port, "cannot read device info", rc);
   if (queues > info.max_rx_queues || queues > info.max_tx_queues) {
-    throw std::runtime_error(fmt::format(
-        "port {}: the device has {} RX / {} TX queues, lbd needs {} (one per worker)", port,
-        info.max_rx_queues, info.max_tx_queues, queues));
+    throw std::runtime_error(
+        fmt::format("port {}: the device has {} RX / {} TX queues, lbd needs {} (one per worker)",
+                    port, info.max_rx_queues, info.max_tx_queues, queues));
   }
   rte_eth_conf conf{};
   if (queues > 1) {
@@ -99,7 +105,8 @@ void warn_if_queues_unpolled(const std::string& port, const std::string& device,
   const std::string iface = devarg(device, "iface");
   std::error_code ec;
   size_t rx = 0;
-  for (const auto& q : std::filesystem::directory_iterator("/sys/class/net/" + iface + "/queues", ec)) {
+  for (const auto& q :
+       std::filesystem::directory_iterator("/sys/class/net/" + iface + "/queues", ec)) {
     if (q.path().filename().string().rfind("rx-", 0) == 0) ++rx;
   }
   if (rx > queues) {
@@ -126,7 +133,8 @@ void apply_mac(const std::string& port, uint16_t id, const packet::MacAddr& mac)
   if (rte_eth_dev_default_mac_addr_set(id, &a) == 0) return;
   spdlog::warn("port {}: device cannot take MAC {}; receiving promiscuously instead", port,
                mac.to_string());
-  if (int rc = rte_eth_promiscuous_enable(id); rc != 0) port_fail(port, "cannot enable promiscuous mode", rc);
+  if (int rc = rte_eth_promiscuous_enable(id); rc != 0)
+    port_fail(port, "cannot enable promiscuous mode", rc);
 }
 
 }  // namespace
@@ -142,7 +150,8 @@ std::vector<std::string> device_eal_args(const config::Config& cfg) {
       args.push_back(p.device);
       any_pci = true;
     }
-    if (p.exception_path) args.push_back(fmt::format("--vdev={},iface={}", tap_vdev_name(p), tap_ifname(p)));
+    if (p.exception_path)
+      args.push_back(fmt::format("--vdev={},iface={}", tap_vdev_name(p), tap_ifname(p)));
   }
   if (!any_pci) {
     args.push_back("--no-pci");
@@ -167,7 +176,8 @@ std::vector<PortRuntime> start_ports(const config::Config& cfg, rte_mempool* poo
     configure(p.name, rt.port_id, queues, p.mtu, pool);
     warn_if_queues_unpolled(p.name, p.device, queues);
     if (p.mac) apply_mac(p.name, rt.port_id, *p.mac);
-    if (int rc = rte_eth_dev_start(rt.port_id); rc != 0) port_fail(p.name, "cannot start the device", rc);
+    if (int rc = rte_eth_dev_start(rt.port_id); rc != 0)
+      port_fail(p.name, "cannot start the device", rc);
     rt.mac = p.mac ? *p.mac : read_mac(rt.port_id);
 
     if (p.exception_path) {
@@ -182,7 +192,8 @@ std::vector<PortRuntime> start_ports(const config::Config& cfg, rte_mempool* poo
       configure_tap(rt.tap_name, p.address, p.mtu);
     }
     spdlog::info("port {}: {} mac {} address {}{}", p.name, p.device, rt.mac.to_string(),
-                 p.address.to_string(), p.exception_path ? fmt::format(" exception {}", rt.tap_name) : "");
+                 p.address.to_string(),
+                 p.exception_path ? fmt::format(" exception {}", rt.tap_name) : "");
     ports.push_back(std::move(rt));
   }
   return ports;

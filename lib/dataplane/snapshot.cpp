@@ -1,6 +1,6 @@
-#include <lb/dataplane/snapshot.h>
-
 #include <rte_rcu_qsbr.h>
+
+#include <lb/dataplane/snapshot.h>
 
 namespace lb::dataplane {
 
@@ -25,11 +25,13 @@ std::unique_ptr<const Snapshot> build_snapshot(const config::Config& cfg,
       }
     }
     if (!on_subnet) {
-      for (auto& t : targets) t.emplace_back(vip.be, 0);
+      for (auto& t : targets)
+        t.emplace_back(vip.be, 0);
     }
   }
   snap->local_addrs = sched::FrozenIndex(locals);
-  for (const auto& t : targets) snap->arp_targets.emplace_back(t);
+  for (const auto& t : targets)
+    snap->arp_targets.emplace_back(t);
   return snap;
 }
 

@@ -1,6 +1,5 @@
-#include <lb/dataplane/tap.h>
-
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
@@ -12,7 +11,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include <fmt/format.h>
+#include <lb/dataplane/tap.h>
 
 namespace lb::dataplane {
 

@@ -1,7 +1,5 @@
 // The worker loop and the machinery every packet path shares: transmit
 // queues, routing to a next hop, the hold queue, ARP requests and drops.
-#include <lb/dataplane/worker.h>
-
 #include <cstring>
 
 #include <rte_cycles.h>
@@ -10,6 +8,7 @@
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
+#include <lb/dataplane/worker.h>
 #include <lb/packet/wire.h>
 
 namespace lb::dataplane {
@@ -18,7 +17,8 @@ void TxQueue::flush(WorkerStats& stats) noexcept {
   if (count_ == 0) return;
   // Bytes are summed before the burst: sent mbufs belong to the driver after it.
   uint64_t bytes = 0;
-  for (uint16_t i = 0; i < count_; ++i) bytes += pkts_[i]->pkt_len;
+  for (uint16_t i = 0; i < count_; ++i)
+    bytes += pkts_[i]->pkt_len;
   const uint16_t sent = rte_eth_tx_burst(port_id_, queue_, pkts_.data(), count_);
   for (uint16_t i = sent; i < count_; ++i) {
     bytes -= pkts_[i]->pkt_len;
@@ -41,7 +41,8 @@ Worker::Worker(const WorkerShared& shared, uint16_t index, WorkerStats& stats)
 }
 
 Worker::~Worker() {
-  while (!hold_.empty()) rte_pktmbuf_free(hold_.pop().m);
+  while (!hold_.empty())
+    rte_pktmbuf_free(hold_.pop().m);
 }
 
 int Worker::run() noexcept {
@@ -66,7 +67,8 @@ int Worker::run() noexcept {
       if (port.tap_id == kNoPort) continue;
       n = rte_eth_rx_burst(port.tap_id, index_, pkts.data(), kBurst);
       received += n;
-      for (uint16_t i = 0; i < n; ++i) handle_kernel_frame(p, pkts[i]);
+      for (uint16_t i = 0; i < n; ++i)
+        handle_kernel_frame(p, pkts[i]);
     }
     if (!hold_.empty() && now_ms_ != last_hold_retry_ms_) retry_held();
     flush_all();
@@ -116,7 +118,8 @@ void Worker::forward(rte_mbuf* m, packet::Ipv4Addr dst) noexcept {
 void Worker::send_to_next_hop(rte_mbuf* m, const Route& r) noexcept {
   const NeighborTable::Resolution res = shared_.neighbors->resolve(r.next_hop, now_ms_);
   if (res.send_request) {
-    send_arp_request(r.port, r.next_hop, res.unicast_request ? res.mac : packet::MacAddr::broadcast());
+    send_arp_request(r.port, r.next_hop,
+                     res.unicast_request ? res.mac : packet::MacAddr::broadcast());
   }
   switch (res.kind) {
     case NeighborTable::Resolution::kSend:
@@ -139,7 +142,8 @@ void Worker::retry_held() noexcept {
     const HoldQueue::Entry e = hold_.pop();
     const NeighborTable::Resolution res = shared_.neighbors->resolve(e.next_hop, now_ms_);
     if (res.send_request) {
-      send_arp_request(e.port, e.next_hop, res.unicast_request ? res.mac : packet::MacAddr::broadcast());
+      send_arp_request(e.port, e.next_hop,
+                       res.unicast_request ? res.mac : packet::MacAddr::broadcast());
     }
     switch (res.kind) {
       case NeighborTable::Resolution::kSend:

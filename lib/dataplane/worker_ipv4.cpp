@@ -40,13 +40,15 @@ void Worker::handle_ipv4(uint16_t port, rte_mbuf* m, const packet::PacketMeta& m
   // Broadcast and multicast (routing protocols, VRRP, DHCP) are the
   // appliance's to judge, as on any host: the kernel of the arrival port.
   const packet::Ipv4Addr to{dst};
-  if (to.is_multicast() || to.is_limited_broadcast() || shared_.ports[port].address.is_broadcast(to)) {
+  if (to.is_multicast() || to.is_limited_broadcast() ||
+      shared_.ports[port].address.is_broadcast(to)) {
     return to_kernel(port, m);
   }
   handle_reply(m, meta, snap);
 }
 
-void Worker::handle_vip(rte_mbuf* m, const packet::PacketMeta& meta, const Snapshot& snap) noexcept {
+void Worker::handle_vip(rte_mbuf* m, const packet::PacketMeta& meta,
+                        const Snapshot& snap) noexcept {
   if (!is_tcp_or_udp(meta.key.proto)) return drop(m, Drop::vip_protocol);
   const sched::Service* svc = snap.services.find(meta.key.proto, meta.key.dst, meta.key.dport);
   if (svc == nullptr) return drop(m, Drop::no_service);
@@ -71,7 +73,8 @@ void Worker::handle_vip(rte_mbuf* m, const packet::PacketMeta& meta, const Snaps
     const sched::Dest* dest = svc->schedule(meta.key, hash);
     if (dest == nullptr) return drop(m, Drop::no_real_server);
     Drop why = Drop::conn_table_full;
-    c = shared_.conns->create(meta.key, hash, *dest, svc->id(), meta.tcp_flags, now_ms_, snap.timeouts, why);
+    c = shared_.conns->create(meta.key, hash, *dest, svc->id(), meta.tcp_flags, now_ms_,
+                              snap.timeouts, why);
     if (c == nullptr) return drop(m, why);
     stats_.event(Event::conn_created);
   }
@@ -82,7 +85,8 @@ void Worker::handle_vip(rte_mbuf* m, const packet::PacketMeta& meta, const Snaps
   forward(m, packet::Ipv4Addr{c->rs_addr_be});
 }
 
-void Worker::handle_reply(rte_mbuf* m, const packet::PacketMeta& meta, const Snapshot& snap) noexcept {
+void Worker::handle_reply(rte_mbuf* m, const packet::PacketMeta& meta,
+                          const Snapshot& snap) noexcept {
   if (!is_tcp_or_udp(meta.key.proto)) return drop(m, Drop::not_for_us);
   const ConnTable::Found found = shared_.conns->lookup(meta.key, shared_.conns->hash(meta.key));
   if (found.conn == nullptr || !found.reply) return drop(m, Drop::not_for_us);

@@ -18,15 +18,24 @@ using packet::ParseResult;
 // The drop counter for each parse outcome that is not kIpv4/kArp.
 constexpr Drop drop_for(ParseResult r) noexcept {
   switch (r) {
-    case ParseResult::kNotIp: return Drop::not_ip;
-    case ParseResult::kTruncatedL2: return Drop::truncated_l2;
-    case ParseResult::kBadArp: return Drop::bad_arp;
-    case ParseResult::kBadIpHeader: return Drop::bad_ip_header;
-    case ParseResult::kBadIpLength: return Drop::bad_ip_length;
-    case ParseResult::kBadIpChecksum: return Drop::bad_ip_checksum;
-    case ParseResult::kIpFragment: return Drop::ip_fragment;
-    case ParseResult::kTruncatedL4: return Drop::truncated_l4;
-    case ParseResult::kBadL4Header: return Drop::bad_l4_header;
+    case ParseResult::kNotIp:
+      return Drop::not_ip;
+    case ParseResult::kTruncatedL2:
+      return Drop::truncated_l2;
+    case ParseResult::kBadArp:
+      return Drop::bad_arp;
+    case ParseResult::kBadIpHeader:
+      return Drop::bad_ip_header;
+    case ParseResult::kBadIpLength:
+      return Drop::bad_ip_length;
+    case ParseResult::kBadIpChecksum:
+      return Drop::bad_ip_checksum;
+    case ParseResult::kIpFragment:
+      return Drop::ip_fragment;
+    case ParseResult::kTruncatedL4:
+      return Drop::truncated_l4;
+    case ParseResult::kBadL4Header:
+      return Drop::bad_l4_header;
     case ParseResult::kIpv4:
     case ParseResult::kArp:
       break;
@@ -92,16 +101,17 @@ void Worker::answer_echo(uint16_t port, rte_mbuf* m, const packet::PacketMeta& m
   auto* ip = rte_pktmbuf_mtod_offset(m, packet::Ipv4Hdr*, meta.l3_off);
   auto* icmp = rte_pktmbuf_mtod_offset(m, packet::IcmpHdr*, meta.l4_off);
   // Type 8 -> 0 changes one checksummed word; swapping the addresses changes none.
-  icmp->checksum = packet::checksum_update16(icmp->checksum,
-                                             packet::hton16(uint16_t{packet::kIcmpEchoRequest} << 8 | icmp->code),
-                                             packet::hton16(uint16_t{packet::kIcmpEchoReply} << 8 | icmp->code));
+  icmp->checksum = packet::checksum_update16(
+      icmp->checksum, packet::hton16(uint16_t{packet::kIcmpEchoRequest} << 8 | icmp->code),
+      packet::hton16(uint16_t{packet::kIcmpEchoReply} << 8 | icmp->code));
   icmp->type = packet::kIcmpEchoReply;
   const uint32_t requester = ip->src;
   ip->src = ip->dst;
   ip->dst = requester;
   constexpr uint8_t kReplyTtl = 64;
-  ip->checksum = packet::checksum_update16(ip->checksum, packet::hton16(uint16_t(ip->ttl << 8 | ip->protocol)),
-                                           packet::hton16(uint16_t(kReplyTtl << 8 | ip->protocol)));
+  ip->checksum =
+      packet::checksum_update16(ip->checksum, packet::hton16(uint16_t(ip->ttl << 8 | ip->protocol)),
+                                packet::hton16(uint16_t(kReplyTtl << 8 | ip->protocol)));
   ip->ttl = kReplyTtl;
   // Answer the sender's MAC on the arrival port: no route or ARP needed.
   eth->dst = eth->src;

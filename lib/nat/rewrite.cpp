@@ -1,8 +1,7 @@
-#include <lb/nat/rewrite.h>
-
 #include <cstddef>
 #include <cstring>
 
+#include <lb/nat/rewrite.h>
 #include <lb/packet/addr.h>
 #include <lb/packet/checksum.h>
 #include <lb/packet/wire.h>
@@ -79,8 +78,8 @@ void rewrite(std::span<uint8_t> frame, const packet::PacketMeta& meta, uint32_t 
 
 }  // namespace
 
-void rewrite_destination(std::span<uint8_t> frame, const packet::PacketMeta& meta,
-                         uint32_t addr_be, uint16_t port_be) noexcept {
+void rewrite_destination(std::span<uint8_t> frame, const packet::PacketMeta& meta, uint32_t addr_be,
+                         uint16_t port_be) noexcept {
   rewrite<Side::kDestination>(frame, meta, addr_be, port_be);
 }
 

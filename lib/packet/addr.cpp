@@ -1,8 +1,8 @@
-#include <lb/packet/addr.h>
+#include <fmt/format.h>
 
 #include <charconv>
 
-#include <fmt/format.h>
+#include <lb/packet/addr.h>
 
 namespace lb::packet {
 
@@ -47,7 +47,9 @@ std::optional<Ipv4Addr> Ipv4Addr::parse(std::string_view text) {
   return Ipv4Addr::from_host(h);
 }
 
-std::string Ipv4Prefix::to_string() const { return fmt::format("{}/{}", addr.to_string(), len); }
+std::string Ipv4Prefix::to_string() const {
+  return fmt::format("{}/{}", addr.to_string(), len);
+}
 
 std::optional<Ipv4Prefix> Ipv4Prefix::parse(std::string_view text) {
   const size_t slash = text.find('/');

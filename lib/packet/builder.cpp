@@ -1,7 +1,6 @@
-#include <lb/packet/builder.h>
-
 #include <cstring>
 
+#include <lb/packet/builder.h>
 #include <lb/packet/checksum.h>
 #include <lb/packet/wire.h>
 
@@ -58,7 +57,8 @@ PacketBuilder& PacketBuilder::ip_fragment(bool more_fragments, uint16_t offset_8
 
 PacketBuilder& PacketBuilder::ip_options(std::span<const uint8_t> options) {
   ip_options_.assign(options.begin(), options.end());
-  while (ip_options_.size() % 4 != 0) ip_options_.push_back(0);  // end-of-options padding
+  while (ip_options_.size() % 4 != 0)
+    ip_options_.push_back(0);  // end-of-options padding
   return *this;
 }
 
@@ -205,7 +205,8 @@ std::vector<uint8_t> PacketBuilder::build() const {
     const auto l4 = std::span(out).subspan(l4_off);
     switch (l4_) {
       case L4::kTcp:
-        header_at<TcpHdr>(out, l4_off)->checksum = ipv4_l4_checksum(ip.src, ip.dst, kIpProtoTcp, l4);
+        header_at<TcpHdr>(out, l4_off)->checksum =
+            ipv4_l4_checksum(ip.src, ip.dst, kIpProtoTcp, l4);
         break;
       case L4::kUdp:
         if (udp_checksum_) {

@@ -1,15 +1,16 @@
-#include <lb/packet/checksum.h>
-
 #include <lb/packet/addr.h>
+#include <lb/packet/checksum.h>
 
 namespace lb::packet {
 
 uint32_t checksum_partial(std::span<const uint8_t> data, uint32_t initial) noexcept {
   uint64_t sum = initial;
   size_t i = 0;
-  for (; i + 1 < data.size(); i += 2) sum += (uint32_t{data[i]} << 8) | data[i + 1];
+  for (; i + 1 < data.size(); i += 2)
+    sum += (uint32_t{data[i]} << 8) | data[i + 1];
   if (i < data.size()) sum += uint32_t{data[i]} << 8;
-  while (sum >> 32) sum = (sum & 0xffffffff) + (sum >> 32);
+  while (sum >> 32)
+    sum = (sum & 0xffffffff) + (sum >> 32);
   return static_cast<uint32_t>(sum);
 }
 

@@ -1,8 +1,6 @@
-#include <lb/packet/parse.h>
-
-
 #include <lb/packet/addr.h>
 #include <lb/packet/checksum.h>
+#include <lb/packet/parse.h>
 #include <lb/packet/wire.h>
 
 namespace lb::packet {
@@ -97,17 +95,28 @@ ParseResult parse_frame(std::span<const uint8_t> frame, PacketMeta& meta,
 
 const char* to_string(ParseResult r) noexcept {
   switch (r) {
-    case ParseResult::kIpv4: return "ipv4";
-    case ParseResult::kArp: return "arp";
-    case ParseResult::kNotIp: return "not_ip";
-    case ParseResult::kTruncatedL2: return "truncated_l2";
-    case ParseResult::kBadArp: return "bad_arp";
-    case ParseResult::kBadIpHeader: return "bad_ip_header";
-    case ParseResult::kBadIpLength: return "bad_ip_length";
-    case ParseResult::kBadIpChecksum: return "bad_ip_checksum";
-    case ParseResult::kIpFragment: return "ip_fragment";
-    case ParseResult::kTruncatedL4: return "truncated_l4";
-    case ParseResult::kBadL4Header: return "bad_l4_header";
+    case ParseResult::kIpv4:
+      return "ipv4";
+    case ParseResult::kArp:
+      return "arp";
+    case ParseResult::kNotIp:
+      return "not_ip";
+    case ParseResult::kTruncatedL2:
+      return "truncated_l2";
+    case ParseResult::kBadArp:
+      return "bad_arp";
+    case ParseResult::kBadIpHeader:
+      return "bad_ip_header";
+    case ParseResult::kBadIpLength:
+      return "bad_ip_length";
+    case ParseResult::kBadIpChecksum:
+      return "bad_ip_checksum";
+    case ParseResult::kIpFragment:
+      return "ip_fragment";
+    case ParseResult::kTruncatedL4:
+      return "truncated_l4";
+    case ParseResult::kBadL4Header:
+      return "bad_l4_header";
   }
   return "unknown";
 }

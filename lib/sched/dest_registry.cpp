@@ -1,8 +1,8 @@
-#include <lb/sched/dest_registry.h>
+#include <fmt/format.h>
 
 #include <stdexcept>
 
-#include <fmt/format.h>
+#include <lb/sched/dest_registry.h>
 
 namespace lb::sched {
 

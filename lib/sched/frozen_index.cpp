@@ -1,7 +1,7 @@
-#include <lb/sched/frozen_index.h>
-
 #include <bit>
 #include <stdexcept>
+
+#include <lb/sched/frozen_index.h>
 
 namespace lb::sched {
 
@@ -13,7 +13,8 @@ FrozenIndex::FrozenIndex(std::span<const std::pair<uint64_t, uint32_t>> entries)
   for (const auto& [key, value] : entries) {
     if (key == kEmpty) throw std::invalid_argument("FrozenIndex: reserved key");
     uint64_t i = slot(key);
-    while (keys_[i] != kEmpty && keys_[i] != key) i = (i + 1) & mask_;
+    while (keys_[i] != kEmpty && keys_[i] != key)
+      i = (i + 1) & mask_;
     if (keys_[i] == key) continue;
     keys_[i] = key;
     values_[i] = value;

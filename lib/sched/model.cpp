@@ -2,22 +2,30 @@
 
 namespace lb::sched {
 
-std::string_view to_string(Protocol p) noexcept { return p == Protocol::kTcp ? "tcp" : "udp"; }
+std::string_view to_string(Protocol p) noexcept {
+  return p == Protocol::kTcp ? "tcp" : "udp";
+}
 
 std::string_view to_string(ForwardMethod f) noexcept {
   switch (f) {
-    case ForwardMethod::kNat: return "nat";
-    case ForwardMethod::kDirectRoute: return "dr";
-    case ForwardMethod::kTunnel: return "tunnel";
+    case ForwardMethod::kNat:
+      return "nat";
+    case ForwardMethod::kDirectRoute:
+      return "dr";
+    case ForwardMethod::kTunnel:
+      return "tunnel";
   }
   return "?";
 }
 
 std::string_view ipvsadm_name(ForwardMethod f) noexcept {
   switch (f) {
-    case ForwardMethod::kNat: return "Masq";
-    case ForwardMethod::kDirectRoute: return "Route";
-    case ForwardMethod::kTunnel: return "Tunnel";
+    case ForwardMethod::kNat:
+      return "Masq";
+    case ForwardMethod::kDirectRoute:
+      return "Route";
+    case ForwardMethod::kTunnel:
+      return "Tunnel";
   }
   return "?";
 }

@@ -19,7 +19,9 @@ static_assert(std::is_sorted(kSchedulers.begin(), kSchedulers.end(),
 
 }  // namespace
 
-std::span<const SchedulerInfo> schedulers() noexcept { return kSchedulers; }
+std::span<const SchedulerInfo> schedulers() noexcept {
+  return kSchedulers;
+}
 
 const SchedulerInfo* find_scheduler(std::string_view name) noexcept {
   for (const auto& s : kSchedulers) {

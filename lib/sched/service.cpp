@@ -1,9 +1,9 @@
-#include <lb/sched/service.h>
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <stdexcept>
 
-#include <fmt/format.h>
+#include <lb/sched/service.h>
 
 namespace lb::sched {
 
@@ -24,22 +24,23 @@ ServiceTable::ServiceTable(std::span<const ServiceSpec> specs, DestRegistry& reg
                                            packet::hton16(spec.port));
     const auto id = static_cast<uint32_t>(services_.size());
     if (std::any_of(keys.begin(), keys.end(), [&](const auto& k) { return k.first == key; })) {
-      throw std::invalid_argument(fmt::format("duplicate service {} {}:{}", to_string(spec.protocol),
-                                              spec.vip.to_string(), spec.port));
+      throw std::invalid_argument(fmt::format(
+          "duplicate service {} {}:{}", to_string(spec.protocol), spec.vip.to_string(), spec.port));
     }
     // The kernel inserts each new real server at the head of the list, so the
     // list is the reverse of the order in which they were added.
     std::vector<Dest> dests;
     dests.reserve(spec.real_servers.size());
     for (auto rs = spec.real_servers.rbegin(); rs != spec.real_servers.rend(); ++rs) {
-      const uint32_t slot = registry.slot_for(
-          {spec.protocol, spec.vip.host(), spec.port, rs->addr.host(), rs->port});
+      const uint32_t slot =
+          registry.slot_for({spec.protocol, spec.vip.host(), spec.port, rs->addr.host(), rs->port});
       dests.push_back(Dest{slot, rs->addr, packet::hton16(rs->port), rs->weight, rs->forward,
                            &registry.counters(slot)});
     }
     services_.push_back(std::make_unique<Service>(id, spec, std::move(dests)));
     keys.emplace_back(key, id);
-    if (std::none_of(vips.begin(), vips.end(), [&](const auto& v) { return v.first == spec.vip.be; })) {
+    if (std::none_of(vips.begin(), vips.end(),
+                     [&](const auto& v) { return v.first == spec.vip.be; })) {
       vips.emplace_back(spec.vip.be, 0);
       vip_list_.push_back(spec.vip);
     }

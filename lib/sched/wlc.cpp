@@ -20,7 +20,8 @@ class WeightedLeastConnection final : public Scheduler {
 
   int32_t pick(const packet::FlowKeyV4&, uint32_t) noexcept override {
     size_t i = 0;
-    while (i < dests_.size() && !dests_[i].usable()) ++i;
+    while (i < dests_.size() && !dests_[i].usable())
+      ++i;
     if (i == dests_.size()) return kNoDest;
 
     size_t least = i;

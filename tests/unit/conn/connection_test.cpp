@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <thread>
 #include <vector>
 
@@ -15,8 +14,12 @@ constexpr uint8_t kSyn = 0x02, kAck = 0x10, kFin = 0x01;
 
 struct Fixture {
   sched::DestCounters counters;
-  sched::Dest dest{0, *packet::Ipv4Addr::parse("198.18.2.11"), packet::hton16(8080), 1,
-                   sched::ForwardMethod::kNat, &counters};
+  sched::Dest dest{0,
+                   *packet::Ipv4Addr::parse("198.18.2.11"),
+                   packet::hton16(8080),
+                   1,
+                   sched::ForwardMethod::kNat,
+                   &counters};
   conn::Timeouts timeouts;
 
   static packet::FlowKeyV4 key(uint8_t proto, uint16_t sport) {
@@ -89,7 +92,8 @@ TEST_CASE("counters stay exact when workers race the sweeper") {
   constexpr int kConns = 2000;
   std::vector<Connection> conns(kConns);
   for (int i = 0; i < kConns; ++i) {
-    conns[static_cast<size_t>(i)].open(Fixture::key(6, static_cast<uint16_t>(i)), f.dest, 0, kSyn, 0, f.timeouts);
+    conns[static_cast<size_t>(i)].open(Fixture::key(6, static_cast<uint16_t>(i)), f.dest, 0, kSyn,
+                                       0, f.timeouts);
   }
   auto feed = [&](Direction dir, uint8_t flags1, uint8_t flags2) {
     for (int round = 0; round < 20; ++round) {

@@ -29,7 +29,8 @@ TEST_CASE("a NAT handshake and close walk IPVS's states") {
 
 TEST_CASE("RST wins over every other flag; no known flag means CLOSE") {
   CHECK(next_tcp_state(kEstablished, Direction::kInput, kRst | kSyn | kAck) == kClose);
-  CHECK(next_tcp_state(kSynRecv, Direction::kInput, kRst) == kSynRecv);  // the kernel keeps SR on input RST
+  CHECK(next_tcp_state(kSynRecv, Direction::kInput, kRst) ==
+        kSynRecv);  // the kernel keeps SR on input RST
   CHECK(next_tcp_state(kSynRecv, Direction::kOutput, kRst) == kClose);
   CHECK(next_tcp_state(kEstablished, Direction::kInput, 0x08 /* PSH only */) == kClose);
 }
@@ -45,8 +46,10 @@ TEST_CASE("the three direction tables differ where the kernel's do") {
 }
 
 TEST_CASE("active states are those of Linux >= 4.8") {
-  for (TcpState s : {kEstablished, kSynSent, kSynRecv, kSynAck}) CHECK(is_active(s));
-  for (TcpState s : {kNone, kFinWait, kTimeWait, kClose, kCloseWait, kLastAck, kListen}) CHECK_FALSE(is_active(s));
+  for (TcpState s : {kEstablished, kSynSent, kSynRecv, kSynAck})
+    CHECK(is_active(s));
+  for (TcpState s : {kNone, kFinWait, kTimeWait, kClose, kCloseWait, kLastAck, kListen})
+    CHECK_FALSE(is_active(s));
 }
 
 TEST_CASE("state names and default timeouts are the kernel's") {

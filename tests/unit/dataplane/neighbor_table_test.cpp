@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <thread>
 #include <vector>
 
@@ -66,7 +65,7 @@ TEST_CASE("learning creates entries only when asked to, and never overrides stat
   CHECK_FALSE(t.learn(kHop, kMac, 0, /*create=*/false));
   CHECK(t.learn(kHop, kMac, 0, /*create=*/true));
   CHECK_FALSE(t.learn(kHop, MacAddr::broadcast(), 0, true));  // multicast MACs are not learned
-  CHECK_FALSE(t.learn(Ipv4Addr{}, kMac, 0, true));             // nor probes from 0.0.0.0
+  CHECK_FALSE(t.learn(Ipv4Addr{}, kMac, 0, true));            // nor probes from 0.0.0.0
 
   const Ipv4Addr gw = *Ipv4Addr::parse("198.18.1.254");
   const MacAddr gw_mac = *MacAddr::parse("02:00:00:00:01:fe");
@@ -111,6 +110,7 @@ TEST_CASE("exactly one of many racing workers sends each request") {
       }
     });
   }
-  for (auto& w : workers) w.join();
+  for (auto& w : workers)
+    w.join();
   CHECK(requests == 1);
 }

@@ -34,20 +34,38 @@ void require_same(const std::vector<uint8_t>& got, const std::vector<uint8_t>& w
 
 TEST_CASE("DNAT of a TCP SYN rewrites address, port and both checksums") {
   for (uint32_t seq : {0u, 1u, 0xdeadbeefu, 0xffffffffu}) {
-    auto f = PacketBuilder().eth({}, {}).ipv4(kClient, kVip, 64).tcp(51000, 80, kTcpSyn, seq).payload("GET /").build();
+    auto f = PacketBuilder()
+                 .eth({}, {})
+                 .ipv4(kClient, kVip, 64)
+                 .tcp(51000, 80, kTcpSyn, seq)
+                 .payload("GET /")
+                 .build();
     auto m = parsed(f);
     lb::nat::rewrite_destination(f, m, kReal.be, hton16(8080));
     REQUIRE(lb::nat::decrement_ttl(f, m));
-    require_same(f, PacketBuilder().eth({}, {}).ipv4(kClient, kReal, 63).tcp(51000, 8080, kTcpSyn, seq).payload("GET /").build());
+    require_same(f, PacketBuilder()
+                        .eth({}, {})
+                        .ipv4(kClient, kReal, 63)
+                        .tcp(51000, 8080, kTcpSyn, seq)
+                        .payload("GET /")
+                        .build());
   }
 }
 
 TEST_CASE("SNAT of the real server's reply restores the VIP as source") {
-  auto f = PacketBuilder().eth({}, {}).ipv4(kReal, kClient, 64).tcp(8080, 51000, kTcpSyn | kTcpAck, 9, 1).build();
+  auto f = PacketBuilder()
+               .eth({}, {})
+               .ipv4(kReal, kClient, 64)
+               .tcp(8080, 51000, kTcpSyn | kTcpAck, 9, 1)
+               .build();
   auto m = parsed(f);
   lb::nat::rewrite_source(f, m, kVip.be, hton16(80));
   REQUIRE(lb::nat::decrement_ttl(f, m));
-  require_same(f, PacketBuilder().eth({}, {}).ipv4(kVip, kClient, 63).tcp(80, 51000, kTcpSyn | kTcpAck, 9, 1).build());
+  require_same(f, PacketBuilder()
+                      .eth({}, {})
+                      .ipv4(kVip, kClient, 63)
+                      .tcp(80, 51000, kTcpSyn | kTcpAck, 9, 1)
+                      .build());
 }
 
 TEST_CASE("UDP both ways, odd payload lengths, with and without checksum") {
@@ -56,14 +74,24 @@ TEST_CASE("UDP both ways, odd payload lengths, with and without checksum") {
     auto f = PacketBuilder().eth({}, {}).ipv4(kClient, kVip).udp(5353, 53).payload(payload).build();
     auto m = parsed(f);
     lb::nat::rewrite_destination(f, m, kReal.be, hton16(5300));
-    require_same(f, PacketBuilder().eth({}, {}).ipv4(kClient, kReal).udp(5353, 5300).payload(payload).build());
+    require_same(
+        f,
+        PacketBuilder().eth({}, {}).ipv4(kClient, kReal).udp(5353, 5300).payload(payload).build());
 
-    auto r = PacketBuilder().eth({}, {}).ipv4(kReal, kClient).udp(5300, 5353).payload(payload).build();
+    auto r =
+        PacketBuilder().eth({}, {}).ipv4(kReal, kClient).udp(5300, 5353).payload(payload).build();
     auto rm = parsed(r);
     lb::nat::rewrite_source(r, rm, kVip.be, hton16(53));
-    require_same(r, PacketBuilder().eth({}, {}).ipv4(kVip, kClient).udp(53, 5353).payload(payload).build());
+    require_same(
+        r, PacketBuilder().eth({}, {}).ipv4(kVip, kClient).udp(53, 5353).payload(payload).build());
   }
-  auto f = PacketBuilder().eth({}, {}).ipv4(kClient, kVip).udp(5353, 53).udp_without_checksum().payload("x").build();
+  auto f = PacketBuilder()
+               .eth({}, {})
+               .ipv4(kClient, kVip)
+               .udp(5353, 53)
+               .udp_without_checksum()
+               .payload("x")
+               .build();
   auto m = parsed(f);
   lb::nat::rewrite_destination(f, m, kReal.be, hton16(53));
   CHECK(f[34 + 6] == 0);
@@ -76,7 +104,11 @@ TEST_CASE("rewrites stay correct across many addresses and ports") {
   for (uint32_t i = 0; i < 2000; ++i) {
     const auto real = Ipv4Addr::from_host(0x0a000000u + i * 2654435761u % 0x00ffffffu);
     const auto port = static_cast<uint16_t>(i * 40503u);
-    auto f = PacketBuilder().eth({}, {}).ipv4(kClient, kVip).tcp(static_cast<uint16_t>(i), 443, kTcpAck, i).build();
+    auto f = PacketBuilder()
+                 .eth({}, {})
+                 .ipv4(kClient, kVip)
+                 .tcp(static_cast<uint16_t>(i), 443, kTcpAck, i)
+                 .build();
     auto m = parsed(f);
     lb::nat::rewrite_destination(f, m, real.be, hton16(port));
     REQUIRE(reference_ipv4_header_checksum(f, 14) == 0);
@@ -91,7 +123,8 @@ TEST_CASE("TTL 1 and 0 are not forwarded; the packet is left alone") {
     CHECK_FALSE(lb::nat::decrement_ttl(f, parsed(f)));
     CHECK(f == before);
   }
-  auto f = PacketBuilder().eth({}, {}).ipv4(kClient, kVip, 2).icmp(kIcmpEchoRequest, 0, 1, 1).build();
+  auto f =
+      PacketBuilder().eth({}, {}).ipv4(kClient, kVip, 2).icmp(kIcmpEchoRequest, 0, 1, 1).build();
   REQUIRE(lb::nat::decrement_ttl(f, parsed(f)));
   CHECK(f[14 + 8] == 1);
   CHECK(reference_ipv4_header_checksum(f, 14) == 0);

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <vector>
 
 #include <lb/packet/addr.h>
@@ -26,8 +25,18 @@ TEST_CASE("built frames carry checksums the reference accepts") {
   std::vector<std::vector<uint8_t>> frames = {
       PacketBuilder().eth({}, {}).ipv4(c, v).tcp(40000, 80, kTcpSyn, 1).build(),
       PacketBuilder().eth({}, {}).ipv4(c, v).udp(5353, 53).payload("odd").build(),
-      PacketBuilder().eth({}, {}).ipv4(c, v).icmp(kIcmpEchoRequest, 0, 7, 1).payload("ping!").build(),
-      PacketBuilder().eth({}, {}).ipv4(c, v).ip_options(std::vector<uint8_t>{1, 1, 1}).tcp(1, 2, kTcpAck).build(),
+      PacketBuilder()
+          .eth({}, {})
+          .ipv4(c, v)
+          .icmp(kIcmpEchoRequest, 0, 7, 1)
+          .payload("ping!")
+          .build(),
+      PacketBuilder()
+          .eth({}, {})
+          .ipv4(c, v)
+          .ip_options(std::vector<uint8_t>{1, 1, 1})
+          .tcp(1, 2, kTcpAck)
+          .build(),
   };
   for (const auto& f : frames) {
     CHECK(lb::test::reference_ipv4_header_checksum(f, 14) == 0);
@@ -36,8 +45,12 @@ TEST_CASE("built frames carry checksums the reference accepts") {
 }
 
 TEST_CASE("incremental update equals full recomputation") {
-  auto f = PacketBuilder().eth({}, {}).ipv4(*Ipv4Addr::parse("203.0.113.7"), *Ipv4Addr::parse("198.18.1.100"))
-               .tcp(51000, 80, kTcpSyn, 12345).payload("hello").build();
+  auto f = PacketBuilder()
+               .eth({}, {})
+               .ipv4(*Ipv4Addr::parse("203.0.113.7"), *Ipv4Addr::parse("198.18.1.100"))
+               .tcp(51000, 80, kTcpSyn, 12345)
+               .payload("hello")
+               .build();
   auto* ip = reinterpret_cast<Ipv4Hdr*>(f.data() + 14);
   const uint32_t old_dst = ip->dst;
   const uint32_t new_dst = Ipv4Addr::parse("198.18.2.11")->be;

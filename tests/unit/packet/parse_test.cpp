@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <vector>
 
 #include <lb/packet/builder.h>
@@ -15,12 +14,15 @@ const MacAddr kMacB = *MacAddr::parse("02:00:00:00:00:0b");
 const Ipv4Addr kClient = *Ipv4Addr::parse("198.18.0.1");
 const Ipv4Addr kVip = *Ipv4Addr::parse("198.18.1.100");
 
-ParseResult parse(const std::vector<uint8_t>& f, PacketMeta& m) { return parse_frame(f, m); }
+ParseResult parse(const std::vector<uint8_t>& f, PacketMeta& m) {
+  return parse_frame(f, m);
+}
 
 }  // namespace
 
 TEST_CASE("a TCP segment parses into its flow key") {
-  auto f = PacketBuilder().eth(kMacA, kMacB).ipv4(kClient, kVip, 17).tcp(40000, 80, kTcpSyn).build();
+  auto f =
+      PacketBuilder().eth(kMacA, kMacB).ipv4(kClient, kVip, 17).tcp(40000, 80, kTcpSyn).build();
   PacketMeta m;
   REQUIRE(parse(f, m) == ParseResult::kIpv4);
   CHECK(m.key.src == kClient.be);
@@ -37,8 +39,13 @@ TEST_CASE("a TCP segment parses into its flow key") {
 }
 
 TEST_CASE("IP options move the L4 offset; Ethernet padding is not payload") {
-  auto f = PacketBuilder().eth(kMacA, kMacB).ipv4(kClient, kVip).ip_options(std::vector<uint8_t>{1, 1, 1, 1})
-               .udp(1000, 53).pad_to(60).build();
+  auto f = PacketBuilder()
+               .eth(kMacA, kMacB)
+               .ipv4(kClient, kVip)
+               .ip_options(std::vector<uint8_t>{1, 1, 1, 1})
+               .udp(1000, 53)
+               .pad_to(60)
+               .build();
   PacketMeta m;
   REQUIRE(parse(f, m) == ParseResult::kIpv4);
   CHECK(m.l4_off == 38);
@@ -48,7 +55,10 @@ TEST_CASE("IP options move the L4 offset; Ethernet padding is not payload") {
 
 TEST_CASE("ARP, other EtherTypes and broken headers are classified") {
   PacketMeta m;
-  auto arp = PacketBuilder().eth(kMacA, MacAddr::broadcast()).arp(kArpOpRequest, kMacA, kClient, {}, kVip).build();
+  auto arp = PacketBuilder()
+                 .eth(kMacA, MacAddr::broadcast())
+                 .arp(kArpOpRequest, kMacA, kClient, {}, kVip)
+                 .build();
   CHECK(parse(arp, m) == ParseResult::kArp);
   CHECK(m.dst_is_broadcast_mac);
 
@@ -63,7 +73,8 @@ TEST_CASE("ARP, other EtherTypes and broken headers are classified") {
   CHECK(parse(v6, m) == ParseResult::kNotIp);
   CHECK(parse(std::vector<uint8_t>(10, 0), m) == ParseResult::kTruncatedL2);
 
-  const auto good = PacketBuilder().eth(kMacA, kMacB).ipv4(kClient, kVip).tcp(1, 80, kTcpSyn).build();
+  const auto good =
+      PacketBuilder().eth(kMacA, kMacB).ipv4(kClient, kVip).tcp(1, 80, kTcpSyn).build();
   auto version6 = good;
   version6[14] = 0x65;
   CHECK(parse(version6, m) == ParseResult::kBadIpHeader);
@@ -77,20 +88,27 @@ TEST_CASE("ARP, other EtherTypes and broken headers are classified") {
   bad_sum[24] ^= 0xff;
   CHECK(parse(bad_sum, m) == ParseResult::kBadIpChecksum);
   CHECK(parse_frame(bad_sum, m, ParseOptions{.ip_checksum_verified = true}) == ParseResult::kIpv4);
-  CHECK(parse(std::vector<uint8_t>(good.begin(), good.begin() + 30), m) == ParseResult::kBadIpHeader);
+  CHECK(parse(std::vector<uint8_t>(good.begin(), good.begin() + 30), m) ==
+        ParseResult::kBadIpHeader);
 }
 
 TEST_CASE("truncated and malformed L4 headers are rejected") {
   PacketMeta m;
   // A TCP header cut short: the IP total length says 20 + 10 bytes.
-  auto f = PacketBuilder().eth(kMacA, kMacB).ipv4(kClient, kVip).payload(std::vector<uint8_t>(10, 0)).build();
+  auto f = PacketBuilder()
+               .eth(kMacA, kMacB)
+               .ipv4(kClient, kVip)
+               .payload(std::vector<uint8_t>(10, 0))
+               .build();
   f[14 + 9] = kIpProtoTcp;
   // Recompute the header checksum for the changed protocol byte.
   f[14 + 10] = 0;
   f[14 + 11] = 0;
   uint32_t sum = 0;
-  for (int i = 0; i < 20; i += 2) sum += static_cast<uint32_t>(f[14 + i] << 8 | f[14 + i + 1]);
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  for (int i = 0; i < 20; i += 2)
+    sum += static_cast<uint32_t>(f[14 + i] << 8 | f[14 + i + 1]);
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
   f[24] = static_cast<uint8_t>(~sum >> 8);
   f[25] = static_cast<uint8_t>(~sum);
   CHECK(parse(f, m) == ParseResult::kTruncatedL4);
@@ -101,24 +119,37 @@ TEST_CASE("truncated and malformed L4 headers are rejected") {
   tcp[34 + 12] = 0xf0;  // 60 bytes of header in a 20-byte segment
   CHECK(parse(tcp, m) == ParseResult::kTruncatedL4);
 
-  auto udp = PacketBuilder().eth(kMacA, kMacB).ipv4(kClient, kVip).udp(1, 53).payload("abc").build();
+  auto udp =
+      PacketBuilder().eth(kMacA, kMacB).ipv4(kClient, kVip).udp(1, 53).payload("abc").build();
   udp[34 + 5] = 200;  // UDP length beyond the IP payload
   CHECK(parse(udp, m) == ParseResult::kBadL4Header);
 }
 
 TEST_CASE("fragments are recognised before their L4 header is read") {
   PacketMeta m;
-  auto first = PacketBuilder().eth(kMacA, kMacB).ipv4(kClient, kVip).ip_fragment(true, 0).udp(1, 53).build();
+  auto first =
+      PacketBuilder().eth(kMacA, kMacB).ipv4(kClient, kVip).ip_fragment(true, 0).udp(1, 53).build();
   CHECK(parse(first, m) == ParseResult::kIpFragment);
-  auto later = PacketBuilder().eth(kMacA, kMacB).ipv4(kClient, kVip).ip_fragment(false, 185).payload("x").build();
+  auto later = PacketBuilder()
+                   .eth(kMacA, kMacB)
+                   .ipv4(kClient, kVip)
+                   .ip_fragment(false, 185)
+                   .payload("x")
+                   .build();
   CHECK(parse(later, m) == ParseResult::kIpFragment);
-  auto df = PacketBuilder().eth(kMacA, kMacB).ipv4(kClient, kVip).ip_dont_fragment(true).udp(1, 53).build();
+  auto df = PacketBuilder()
+                .eth(kMacA, kMacB)
+                .ipv4(kClient, kVip)
+                .ip_dont_fragment(true)
+                .udp(1, 53)
+                .build();
   CHECK(parse(df, m) == ParseResult::kIpv4);
 }
 
 TEST_CASE("ICMP records its type; other protocols parse with no ports") {
   PacketMeta m;
-  auto echo = PacketBuilder().eth(kMacA, kMacB).ipv4(kClient, kVip).icmp(kIcmpEchoRequest, 0, 1, 2).build();
+  auto echo =
+      PacketBuilder().eth(kMacA, kMacB).ipv4(kClient, kVip).icmp(kIcmpEchoRequest, 0, 1, 2).build();
   REQUIRE(parse(echo, m) == ParseResult::kIpv4);
   CHECK(m.icmp_type == kIcmpEchoRequest);
   CHECK(m.key.sport == 0);

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <thread>
 
 #include "sched_fixture.h"
@@ -45,13 +44,16 @@ TEST_CASE("rr spreads exactly evenly when several workers schedule at once") {
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
-      for (int i = 0; i < kPerThread; ++i) ++seen[t][SchedFixture::pick(svc)];
+      for (int i = 0; i < kPerThread; ++i)
+        ++seen[t][SchedFixture::pick(svc)];
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   std::array<int, 4> total{};
   for (const auto& s : seen) {
-    for (int i = 0; i < 4; ++i) total[i] += s[i];
+    for (int i = 0; i < 4; ++i)
+      total[i] += s[i];
   }
   CHECK(total[0] == 0);
   CHECK(total[1] == kThreads * kPerThread / 3);

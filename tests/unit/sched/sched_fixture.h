@@ -21,8 +21,9 @@ struct SchedFixture {
     spec.port = 80;
     spec.scheduler = scheduler;
     for (size_t i = 0; i < weights.size(); ++i) {
-      spec.real_servers.push_back({packet::Ipv4Addr::from_octets(10, 0, 0, static_cast<uint8_t>(i + 1)), 80,
-                                   weights[i], sched::ForwardMethod::kNat});
+      spec.real_servers.push_back(
+          {packet::Ipv4Addr::from_octets(10, 0, 0, static_cast<uint8_t>(i + 1)), 80, weights[i],
+           sched::ForwardMethod::kNat});
     }
     std::vector<sched::ServiceSpec> specs{spec};
     table = sched::ServiceTable(specs, registry);
@@ -37,7 +38,8 @@ struct SchedFixture {
 
   static std::vector<int> sequence(const sched::Service& svc, int n) {
     std::vector<int> out;
-    for (int i = 0; i < n; ++i) out.push_back(pick(svc));
+    for (int i = 0; i < n; ++i)
+      out.push_back(pick(svc));
     return out;
   }
 

@@ -52,7 +52,8 @@ TEST_CASE("real servers keep their counters when the table is rebuilt") {
 
 TEST_CASE("bad service sets are refused with a message naming the service") {
   DestRegistry reg(16);
-  std::vector<ServiceSpec> dup = {spec(Protocol::kTcp, "198.18.1.100", 80), spec(Protocol::kTcp, "198.18.1.100", 80)};
+  std::vector<ServiceSpec> dup = {spec(Protocol::kTcp, "198.18.1.100", 80),
+                                  spec(Protocol::kTcp, "198.18.1.100", 80)};
   CHECK_THROWS_WITH(ServiceTable(dup, reg), "duplicate service tcp 198.18.1.100:80");
   std::vector<ServiceSpec> unknown = {spec(Protocol::kTcp, "198.18.1.100", 80, "fastest")};
   CHECK_THROWS_WITH(ServiceTable(unknown, reg), "unknown scheduler 'fastest'");

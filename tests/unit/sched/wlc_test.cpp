@@ -16,7 +16,7 @@ void set_conns(lb::sched::DestCounters& c, uint32_t active, uint32_t inactive) {
 TEST_CASE("wlc picks the least overhead per weight; ties go to the first in the list") {
   SchedFixture f;
   const auto& svc = f.make("wlc", {1, 1, 1});  // list [3, 2, 1]
-  CHECK(SchedFixture::pick(svc) == 3);          // all idle: first in list
+  CHECK(SchedFixture::pick(svc) == 3);         // all idle: first in list
   set_conns(SchedFixture::counters(svc, 3), 1, 0);
   CHECK(SchedFixture::pick(svc) == 2);
   set_conns(SchedFixture::counters(svc, 2), 1, 0);
@@ -36,7 +36,7 @@ TEST_CASE("wlc overhead is 256 * active + total (Linux 6.12.105+)") {
 
 TEST_CASE("wlc weighs overhead by weight") {
   SchedFixture f;
-  const auto& svc = f.make("wlc", {3, 1});  // list [2 (w1), 1 (w3)]
+  const auto& svc = f.make("wlc", {3, 1});          // list [2 (w1), 1 (w3)]
   set_conns(SchedFixture::counters(svc, 1), 2, 0);  // 514 / 3 = 171.3
   set_conns(SchedFixture::counters(svc, 2), 1, 0);  // 257 / 1
   CHECK(SchedFixture::pick(svc) == 1);

@@ -16,7 +16,8 @@ inline uint16_t reference_checksum(const uint8_t* data, size_t len, uint32_t sum
     len -= 2;
   }
   if (len > 0) sum += static_cast<uint32_t>(data[0] << 8);
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  while (sum >> 16)
+    sum = (sum & 0xffff) + (sum >> 16);
   return static_cast<uint16_t>(~sum);
 }
 
@@ -37,7 +38,8 @@ inline bool reference_l4_checksum_ok(const std::vector<uint8_t>& frame, size_t l
   if (proto == 1) return reference_checksum(l4, l4_len) == 0;
   if (proto == 17 && l4[6] == 0 && l4[7] == 0) return true;
   uint32_t pseudo = 0;
-  for (int i = 12; i < 20; i += 2) pseudo += static_cast<uint32_t>(ip[i] << 8 | ip[i + 1]);
+  for (int i = 12; i < 20; i += 2)
+    pseudo += static_cast<uint32_t>(ip[i] << 8 | ip[i + 1]);
   pseudo += proto;
   pseudo += static_cast<uint32_t>(l4_len);
   return reference_checksum(l4, l4_len, pseudo) == 0;

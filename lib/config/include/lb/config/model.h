@@ -24,15 +24,15 @@ enum class HugePages : uint8_t {
 
 struct EalConfig {
   HugePages huge_pages = HugePages::kAuto;
-  uint32_t memory_mb = 512;   // -m (only used with --no-huge)
-  uint32_t mbufs = 16383;     // packet buffers in the pool (2^n - 1 is optimal for rte_mempool)
-  std::string file_prefix = "lbd";  // --file-prefix: lets several lbd run on one host
-  std::string log_level = "notice"; // --log-level for DPDK's own messages
+  uint32_t memory_mb = 512;  // -m (only used with --no-huge)
+  uint32_t mbufs = 16383;    // packet buffers in the pool (2^n - 1 is optimal for rte_mempool)
+  std::string file_prefix = "lbd";      // --file-prefix: lets several lbd run on one host
+  std::string log_level = "notice";     // --log-level for DPDK's own messages
   std::vector<std::string> extra_args;  // passed to rte_eal_init verbatim
 };
 
 struct LcoreConfig {
-  uint32_t main = 0;               // control plane core
+  uint32_t main = 0;                    // control plane core
   std::vector<uint32_t> workers = {1};  // one worker per core; each polls one RX queue per port
   // Microseconds a worker sleeps after an empty poll round; 0 = pure busy
   // polling (production). Non-zero suits shared machines and VMs.
@@ -45,9 +45,9 @@ struct ControlConfig {
 };
 
 struct PortConfig {
-  std::string name;     // operator's name, e.g. "ext"; used by lbctl and in counters
-  std::string device;   // DPDK devargs: a PCI address or a vdev string ("net_af_xdp0,iface=eth1")
-  packet::Ipv4Prefix address;  // the appliance's own address on this port
+  std::string name;    // operator's name, e.g. "ext"; used by lbctl and in counters
+  std::string device;  // DPDK devargs: a PCI address or a vdev string ("net_af_xdp0,iface=eth1")
+  packet::Ipv4Prefix address;               // the appliance's own address on this port
   std::optional<packet::Ipv4Addr> gateway;  // next hop for destinations off every port's subnet
   std::optional<packet::MacAddr> mac;       // overrides the device's MAC address
   uint16_t mtu = 1500;
@@ -58,11 +58,11 @@ struct PortConfig {
 };
 
 struct NeighborConfig {
-  uint32_t table_size = 4096;   // next hops lbd can resolve at once
+  uint32_t table_size = 4096;      // next hops lbd can resolve at once
   uint32_t reachable_ms = 300000;  // an ARP answer is trusted this long
-  uint32_t retry_ms = 1000;     // between ARP requests for an unresolved next hop
-  uint32_t retries = 3;         // requests before a next hop is declared unreachable
-  uint32_t hold_packets = 256;  // packets a worker holds while their next hop resolves
+  uint32_t retry_ms = 1000;        // between ARP requests for an unresolved next hop
+  uint32_t retries = 3;            // requests before a next hop is declared unreachable
+  uint32_t hold_packets = 256;     // packets a worker holds while their next hop resolves
 };
 
 struct StaticNeighbor {

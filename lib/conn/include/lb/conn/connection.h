@@ -61,8 +61,8 @@ struct alignas(64) Connection {
   // Fills a free connection for a new flow and binds it to its real server
   // (total++, and active++ when the first packet makes it active). The first
   // packet is accounted here, so the caller must not also call on_packet for it.
-  void open(const packet::FlowKeyV4& key, const sched::Dest& dest, uint32_t service, uint8_t tcp_flags,
-            uint64_t now_ms, const Timeouts& timeouts) noexcept {
+  void open(const packet::FlowKeyV4& key, const sched::Dest& dest, uint32_t service,
+            uint8_t tcp_flags, uint64_t now_ms, const Timeouts& timeouts) noexcept {
     client = key;
     rs_addr_be = dest.addr.be;
     rs_port_be = dest.port_be;
@@ -82,7 +82,8 @@ struct alignas(64) Connection {
   // A packet of this flow: moves the TCP state (adjusting the real server's
   // active count when it crosses active/inactive) and restarts the timer with
   // the new state's timeout. Returns false when the connection is dead.
-  bool on_packet(Direction dir, uint8_t tcp_flags, uint64_t now_ms, const Timeouts& timeouts) noexcept {
+  bool on_packet(Direction dir, uint8_t tcp_flags, uint64_t now_ms,
+                 const Timeouts& timeouts) noexcept {
     uint8_t cur = state.load(std::memory_order_acquire);
     uint8_t next = cur;
     for (;;) {

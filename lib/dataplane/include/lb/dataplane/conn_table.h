@@ -65,9 +65,9 @@ class ConnTable {
 
   struct Stats {
     uint32_t capacity;
-    uint32_t in_use;    // live connections
-    uint32_t retired;   // expired, waiting for their grace period
-    uint64_t expired;   // since start
+    uint32_t in_use;   // live connections
+    uint32_t retired;  // expired, waiting for their grace period
+    uint64_t expired;  // since start
   };
   Stats stats() const noexcept;
   uint32_t capacity() const noexcept { return capacity_; }

@@ -46,7 +46,7 @@ namespace lb::dataplane {
   X(tx_full, "transmit queue full")                                                        \
   X(no_exception_path, "for the appliance itself, but the port has no exception path")     \
   X(exception_not_ipv4, "non-IPv4 frame from the kernel on an exception interface")        \
-  X(too_big, "forwarded packet larger than the egress port's MTU")                   \
+  X(too_big, "forwarded packet larger than the egress port's MTU")                         \
   X(multi_segment, "frame spanning several buffers (jumbo frames are not supported)")
 
 // X(name, meaning) — events worth counting that are not drops.

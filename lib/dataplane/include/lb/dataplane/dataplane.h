@@ -49,7 +49,9 @@ class Dataplane {
 
   const Snapshot& snapshot() const noexcept { return *publisher_.current(); }
   std::span<const PortRuntime> ports() const noexcept { return ports_; }
-  std::span<const WorkerStats> worker_stats() const noexcept { return {stats_.get(), workers_.size()}; }
+  std::span<const WorkerStats> worker_stats() const noexcept {
+    return {stats_.get(), workers_.size()};
+  }
   std::span<const uint32_t> worker_lcores() const noexcept { return lcores_; }
   PortStats port_stats(size_t port) const noexcept;
   const ConnTable& connections() const noexcept { return *conns_; }

@@ -128,7 +128,8 @@ class Worker {
   // Routes to `dst` and sends (or holds) the frame; the IP packet is final.
   void forward(rte_mbuf* m, packet::Ipv4Addr dst) noexcept;
   void send_to_next_hop(rte_mbuf* m, const Route& r) noexcept;
-  void send_arp_request(uint16_t port, packet::Ipv4Addr target, const packet::MacAddr& dst) noexcept;
+  void send_arp_request(uint16_t port, packet::Ipv4Addr target,
+                        const packet::MacAddr& dst) noexcept;
   void retry_held() noexcept;
   void transmit(uint16_t port, rte_mbuf* m, const packet::MacAddr& dst) noexcept;
   void drop(rte_mbuf* m, Drop why) noexcept;

@@ -14,8 +14,8 @@ namespace lb::nat {
 
 // Client -> VIP becomes client -> real server: destination address and (TCP,
 // UDP) port replaced, IPv4 and L4 checksums updated. Ports in network order.
-void rewrite_destination(std::span<uint8_t> frame, const packet::PacketMeta& meta,
-                         uint32_t addr_be, uint16_t port_be) noexcept;
+void rewrite_destination(std::span<uint8_t> frame, const packet::PacketMeta& meta, uint32_t addr_be,
+                         uint16_t port_be) noexcept;
 
 // Real server -> client becomes VIP -> client.
 void rewrite_source(std::span<uint8_t> frame, const packet::PacketMeta& meta, uint32_t addr_be,

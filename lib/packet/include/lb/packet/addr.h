@@ -14,13 +14,25 @@
 
 namespace lb::packet {
 
-constexpr uint16_t bswap16(uint16_t v) noexcept { return static_cast<uint16_t>((v << 8) | (v >> 8)); }
-constexpr uint32_t bswap32(uint32_t v) noexcept { return __builtin_bswap32(v); }
+constexpr uint16_t bswap16(uint16_t v) noexcept {
+  return static_cast<uint16_t>((v << 8) | (v >> 8));
+}
+constexpr uint32_t bswap32(uint32_t v) noexcept {
+  return __builtin_bswap32(v);
+}
 // Network <-> host order (the build targets little-endian x86-64 and arm64).
-constexpr uint16_t hton16(uint16_t v) noexcept { return bswap16(v); }
-constexpr uint16_t ntoh16(uint16_t v) noexcept { return bswap16(v); }
-constexpr uint32_t hton32(uint32_t v) noexcept { return bswap32(v); }
-constexpr uint32_t ntoh32(uint32_t v) noexcept { return bswap32(v); }
+constexpr uint16_t hton16(uint16_t v) noexcept {
+  return bswap16(v);
+}
+constexpr uint16_t ntoh16(uint16_t v) noexcept {
+  return bswap16(v);
+}
+constexpr uint32_t hton32(uint32_t v) noexcept {
+  return bswap32(v);
+}
+constexpr uint32_t ntoh32(uint32_t v) noexcept {
+  return bswap32(v);
+}
 
 struct Ipv4Addr {
   uint32_t be = 0;  // network byte order
@@ -46,7 +58,7 @@ struct Ipv4Addr {
 };
 
 struct Ipv4Prefix {
-  Ipv4Addr addr;   // the configured address (host bits kept: "198.18.1.1/24")
+  Ipv4Addr addr;  // the configured address (host bits kept: "198.18.1.1/24")
   uint8_t len = 32;
 
   constexpr uint32_t mask_host() const noexcept {
@@ -76,12 +88,14 @@ struct MacAddr {
   constexpr bool is_multicast() const noexcept { return (bytes[0] & 1) != 0; }
   friend constexpr bool operator==(const MacAddr&, const MacAddr&) noexcept = default;
 
-  static constexpr MacAddr broadcast() noexcept { return MacAddr{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}; }
+  static constexpr MacAddr broadcast() noexcept {
+    return MacAddr{{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}};
+  }
   // RFC 1112: 01:00:5e followed by the low 23 bits of the group address.
   static constexpr MacAddr multicast(Ipv4Addr group) noexcept {
     const uint32_t h = group.host();
-    return MacAddr{{0x01, 0x00, 0x5e, static_cast<uint8_t>((h >> 16) & 0x7f), static_cast<uint8_t>(h >> 8),
-                    static_cast<uint8_t>(h)}};
+    return MacAddr{{0x01, 0x00, 0x5e, static_cast<uint8_t>((h >> 16) & 0x7f),
+                    static_cast<uint8_t>(h >> 8), static_cast<uint8_t>(h)}};
   }
   std::string to_string() const;
   // "aa:bb:cc:dd:ee:ff"; nullopt when malformed.

@@ -35,15 +35,16 @@ uint16_t ipv4_l4_checksum(uint32_t src_be, uint32_t dst_be, uint8_t proto,
 constexpr uint16_t checksum_update16(uint16_t check, uint16_t old_be, uint16_t new_be) noexcept {
   // Work in the stored byte order: one's-complement sums are byte-order
   // independent as long as every term uses the same order.
-  uint32_t sum = static_cast<uint16_t>(~check) + static_cast<uint32_t>(static_cast<uint16_t>(~old_be)) +
-                 new_be;
+  uint32_t sum = static_cast<uint16_t>(~check) +
+                 static_cast<uint32_t>(static_cast<uint16_t>(~old_be)) + new_be;
   sum = (sum & 0xffff) + (sum >> 16);
   sum = (sum & 0xffff) + (sum >> 16);
   return static_cast<uint16_t>(~sum);
 }
 
 constexpr uint16_t checksum_update32(uint16_t check, uint32_t old_be, uint32_t new_be) noexcept {
-  check = checksum_update16(check, static_cast<uint16_t>(old_be >> 16), static_cast<uint16_t>(new_be >> 16));
+  check = checksum_update16(check, static_cast<uint16_t>(old_be >> 16),
+                            static_cast<uint16_t>(new_be >> 16));
   return checksum_update16(check, static_cast<uint16_t>(old_be & 0xffff),
                            static_cast<uint16_t>(new_be & 0xffff));
 }

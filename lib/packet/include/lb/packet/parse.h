@@ -13,17 +13,17 @@
 namespace lb::packet {
 
 enum class ParseResult : uint8_t {
-  kIpv4,             // a complete IPv4 header and (unless a fragment) its TCP/UDP/ICMP header
-  kArp,              // an Ethernet/IPv4 ARP packet
-  kNotIp,            // another EtherType (IPv6, LLDP, ...)
-  kTruncatedL2,      // shorter than an Ethernet header
-  kBadArp,           // ARP that is not Ethernet/IPv4 or is truncated
-  kBadIpHeader,      // version != 4, IHL < 5, or header beyond the frame
-  kBadIpLength,      // total length < IHL or beyond the frame
-  kBadIpChecksum,    // header checksum does not verify
-  kIpFragment,       // a fragment (first or not): forwarded only once fragments are supported
-  kTruncatedL4,      // the L4 header does not fit in the IP payload
-  kBadL4Header,      // e.g. TCP data offset < 5 words
+  kIpv4,           // a complete IPv4 header and (unless a fragment) its TCP/UDP/ICMP header
+  kArp,            // an Ethernet/IPv4 ARP packet
+  kNotIp,          // another EtherType (IPv6, LLDP, ...)
+  kTruncatedL2,    // shorter than an Ethernet header
+  kBadArp,         // ARP that is not Ethernet/IPv4 or is truncated
+  kBadIpHeader,    // version != 4, IHL < 5, or header beyond the frame
+  kBadIpLength,    // total length < IHL or beyond the frame
+  kBadIpChecksum,  // header checksum does not verify
+  kIpFragment,     // a fragment (first or not): forwarded only once fragments are supported
+  kTruncatedL4,    // the L4 header does not fit in the IP payload
+  kBadL4Header,    // e.g. TCP data offset < 5 words
 };
 
 struct PacketMeta {

@@ -33,11 +33,11 @@ inline constexpr uint16_t kArpOpRequest = 1;
 inline constexpr uint16_t kArpOpReply = 2;
 
 struct [[gnu::packed, gnu::aligned(2)]] ArpHdr {
-  uint16_t hrd;    // hardware type (1 = Ethernet)
-  uint16_t pro;    // protocol type (0x0800)
-  uint8_t hln;     // 6
-  uint8_t pln;     // 4
-  uint16_t op;     // 1 request, 2 reply
+  uint16_t hrd;  // hardware type (1 = Ethernet)
+  uint16_t pro;  // protocol type (0x0800)
+  uint8_t hln;   // 6
+  uint8_t pln;   // 4
+  uint16_t op;   // 1 request, 2 reply
   std::array<uint8_t, 6> sha;
   uint32_t spa;
   std::array<uint8_t, 6> tha;
@@ -61,7 +61,9 @@ struct [[gnu::packed, gnu::aligned(2)]] Ipv4Hdr {
   uint32_t src;
   uint32_t dst;
 
-  constexpr unsigned ihl_bytes() const noexcept { return (version_ihl & 0x0fu) * 4u; }
+  constexpr unsigned ihl_bytes() const noexcept {
+    return (version_ihl & 0x0fu) * 4u;
+  }
 };
 static_assert(sizeof(Ipv4Hdr) == 20);
 
@@ -82,7 +84,9 @@ struct [[gnu::packed, gnu::aligned(2)]] TcpHdr {
   uint16_t checksum;
   uint16_t urgent;
 
-  constexpr unsigned header_bytes() const noexcept { return (data_off >> 4) * 4u; }
+  constexpr unsigned header_bytes() const noexcept {
+    return (data_off >> 4) * 4u;
+  }
 };
 static_assert(sizeof(TcpHdr) == 20);
 
@@ -103,7 +107,7 @@ struct [[gnu::packed, gnu::aligned(2)]] IcmpHdr {
   uint8_t type;
   uint8_t code;
   uint16_t checksum;
-  uint16_t id;   // echo identifier (other types: "rest of header")
+  uint16_t id;  // echo identifier (other types: "rest of header")
   uint16_t seq;
 };
 static_assert(sizeof(IcmpHdr) == 8);

@@ -16,9 +16,9 @@
 namespace lb::sched {
 
 struct alignas(64) DestCounters {
-  std::atomic<uint32_t> active{0};  // connections in an active TCP state
-  std::atomic<uint32_t> total{0};   // every connection bound to the dest
-  std::atomic<uint32_t> persist{0};  // persistence templates
+  std::atomic<uint32_t> active{0};      // connections in an active TCP state
+  std::atomic<uint32_t> total{0};       // every connection bound to the dest
+  std::atomic<uint32_t> persist{0};     // persistence templates
   std::atomic<bool> overloaded{false};  // upper connection threshold reached
 
   uint32_t active_conns() const noexcept { return active.load(std::memory_order_relaxed); }

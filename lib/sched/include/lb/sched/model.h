@@ -20,8 +20,8 @@ enum class Protocol : uint8_t { kTcp = 6, kUdp = 17 };
 // ipvsadm -m / -g / -i.
 enum class ForwardMethod : uint8_t { kNat, kDirectRoute, kTunnel };
 
-std::string_view to_string(Protocol p) noexcept;        // "tcp" / "udp"
-std::string_view to_string(ForwardMethod f) noexcept;   // "nat" / "dr" / "tunnel"
+std::string_view to_string(Protocol p) noexcept;       // "tcp" / "udp"
+std::string_view to_string(ForwardMethod f) noexcept;  // "nat" / "dr" / "tunnel"
 // ipvsadm's column text: "Masq", "Route", "Tunnel".
 std::string_view ipvsadm_name(ForwardMethod f) noexcept;
 std::optional<Protocol> parse_protocol(std::string_view text) noexcept;
