@@ -115,12 +115,16 @@ void Worker::forward(rte_mbuf* m, packet::Ipv4Addr dst) noexcept {
   send_to_next_hop(m, r);
 }
 
-void Worker::send_to_next_hop(rte_mbuf* m, const Route& r) noexcept {
-  const NeighborTable::Resolution res = shared_.neighbors->resolve(r.next_hop, now_ms_);
+NeighborTable::Resolution Worker::resolve(uint16_t port, packet::Ipv4Addr next_hop) noexcept {
+  const NeighborTable::Resolution res = shared_.neighbors->resolve(next_hop, now_ms_);
   if (res.send_request) {
-    send_arp_request(r.port, r.next_hop,
-                     res.unicast_request ? res.mac : packet::MacAddr::broadcast());
+    send_arp_request(port, next_hop, res.unicast_request ? res.mac : packet::MacAddr::broadcast());
   }
+  return res;
+}
+
+void Worker::send_to_next_hop(rte_mbuf* m, const Route& r) noexcept {
+  const NeighborTable::Resolution res = resolve(r.port, r.next_hop);
   switch (res.kind) {
     case NeighborTable::Resolution::kSend:
       return transmit(r.port, m, res.mac);
@@ -140,11 +144,7 @@ void Worker::retry_held() noexcept {
   last_hold_retry_ms_ = now_ms_;
   for (uint32_t n = hold_.size(); n > 0; --n) {
     const HoldQueue::Entry e = hold_.pop();
-    const NeighborTable::Resolution res = shared_.neighbors->resolve(e.next_hop, now_ms_);
-    if (res.send_request) {
-      send_arp_request(e.port, e.next_hop,
-                       res.unicast_request ? res.mac : packet::MacAddr::broadcast());
-    }
+    const NeighborTable::Resolution res = resolve(e.port, e.next_hop);
     switch (res.kind) {
       case NeighborTable::Resolution::kSend:
         transmit(e.port, e.m, res.mac);

@@ -9,7 +9,9 @@ A case directory holds:
   input[-PORT].pcap  frames lbd receives (net_pcap rx_pcap)
   expected[-PORT].pcap  frames lbd must send, byte for byte, in order
   counters.json      optional: counter totals lbd must report, e.g.
-                     {"drops.no_service": 1, "events.nat_in": 2}
+                     {"drops.no_service": 1, "events.nat_in": 2, "connections.in_use": 0}
+  case.json          optional: {"settle_s": N} waits N more seconds before the
+                     counters are read (for timeouts)
 
 lbd runs with --no-huge in a private network namespace (so its exception TAPs
 never meet the host's), is stopped with SIGTERM once it has received every
@@ -85,8 +87,9 @@ def stats(lbctl, sock):
 
 
 def totals(st):
-    """Flattens worker counters into {"rx_packets": n, "drops.x": n, "events.y": n}."""
-    t = {}
+    """Flattens worker counters into {"rx_packets": n, "drops.x": n, "events.y": n},
+    plus the connection table's {"connections.in_use": n, ...}."""
+    t = {f"connections.{k}": v for k, v in st["connections"].items()}
     for w in st["workers"]:
         for k, v in w.items():
             if isinstance(v, dict):
@@ -152,6 +155,10 @@ def main():
                 if now == last:
                     break
                 last = now
+            case_opts_path = os.path.join(case, "case.json")
+            if os.path.exists(case_opts_path):
+                time.sleep(json.load(open(case_opts_path)).get("settle_s", 0))
+                st = stats(args.lbctl, sock)
         finally:
             if lbd.poll() is None:
                 lbd.send_signal(signal.SIGTERM)

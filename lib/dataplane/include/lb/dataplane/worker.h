@@ -128,6 +128,8 @@ class Worker {
   // Routes to `dst` and sends (or holds) the frame; the IP packet is final.
   void forward(rte_mbuf* m, packet::Ipv4Addr dst) noexcept;
   void send_to_next_hop(rte_mbuf* m, const Route& r) noexcept;
+  // Looks the next hop up, sending the ARP request the table asks for.
+  NeighborTable::Resolution resolve(uint16_t port, packet::Ipv4Addr next_hop) noexcept;
   void send_arp_request(uint16_t port, packet::Ipv4Addr target,
                         const packet::MacAddr& dst) noexcept;
   void retry_held() noexcept;
