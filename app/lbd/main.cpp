@@ -8,6 +8,7 @@
 // control thread serves lbctl and does housekeeping until SIGINT/SIGTERM,
 // when everything stops in reverse order.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -39,7 +40,9 @@ int run(const lb::config::Config& cfg, const std::string& argv0) {
   if (cfg.control.socket_group) options.group = *cfg.control.socket_group;
   lb::ctl::ControlServer server(cfg.control.socket, std::cref(dispatcher), options);
 
-  lb::dataplane::init_eal(lb::dataplane::eal_args(cfg, argv0));
+  const auto eal_args = lb::dataplane::eal_args(cfg, argv0);
+  spdlog::info("DPDK EAL arguments: {}", fmt::join(eal_args.begin() + 1, eal_args.end(), " "));
+  lb::dataplane::init_eal(eal_args);
   int rc = 0;
   try {
     lb::dataplane::Dataplane dp(cfg);

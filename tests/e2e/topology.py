@@ -16,6 +16,7 @@ close(), also when the caller fails half-way.
 """
 import json
 import os
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -224,6 +225,7 @@ services:
         for name in reversed(self.created):
             sh("ip", "netns", "del", name, check=False)
         self.created = []
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
     def __enter__(self):
         return self
