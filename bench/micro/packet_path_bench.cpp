@@ -3,7 +3,6 @@
 // the ratios, not the absolute times):
 //   parse_frame           vs  copying the same header bytes (the floor)
 //   NAT (RFC 1624 update) vs  NAT with both checksums recomputed from scratch
-//   rr / wlc pick         vs  each other, over 3 and 100 real servers
 #include <benchmark/benchmark.h>
 
 #include <cstring>
@@ -14,7 +13,6 @@
 #include <lb/packet/checksum.h>
 #include <lb/packet/parse.h>
 #include <lb/packet/wire.h>
-#include <lb/sched/service.h>
 
 namespace {
 
@@ -93,34 +91,4 @@ void BM_Reference_NatFullRecompute(benchmark::State& state) {
 }
 BENCHMARK(BM_Reference_NatFullRecompute)->Arg(0)->Arg(1400);
 
-void pick(benchmark::State& state, const char* scheduler) {
-  sched::DestRegistry registry(1024);
-  sched::ServiceSpec spec;
-  spec.vip = *packet::Ipv4Addr::parse("198.18.1.100");
-  spec.port = 80;
-  spec.scheduler = scheduler;
-  for (int64_t i = 0; i < state.range(0); ++i) {
-    spec.real_servers.push_back(
-        {packet::Ipv4Addr::from_host(0xC6120200u + static_cast<uint32_t>(i)), 8080, 1,
-         sched::ForwardMethod::kNat});
-  }
-  std::vector<sched::ServiceSpec> specs{spec};
-  sched::ServiceTable table(specs, registry);
-  const sched::Service& svc = *table.services()[0];
-  packet::FlowKeyV4 key;
-  for (auto _ : state)
-    benchmark::DoNotOptimize(svc.schedule(key, 0));
-}
-
-void BM_PickRr(benchmark::State& state) {
-  pick(state, "rr");
-}
-void BM_PickWlc(benchmark::State& state) {
-  pick(state, "wlc");
-}
-BENCHMARK(BM_PickRr)->Arg(3)->Arg(100);
-BENCHMARK(BM_PickWlc)->Arg(3)->Arg(100);
-
 }  // namespace
-
-BENCHMARK_MAIN();

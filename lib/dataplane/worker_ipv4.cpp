@@ -70,7 +70,7 @@ void Worker::handle_vip(rte_mbuf* m, const packet::PacketMeta& meta,
         ((meta.tcp_flags & packet::kTcpSyn) == 0 || (meta.tcp_flags & packet::kTcpRst) != 0)) {
       return drop(m, Drop::tcp_no_connection);
     }
-    const sched::Dest* dest = svc->schedule(meta.key, hash);
+    const sched::Dest* dest = svc->schedule(sched::PickInput{meta.key, hash, now_ms_});
     if (dest == nullptr) return drop(m, Drop::no_real_server);
     Drop why = Drop::conn_table_full;
     c = shared_.conns->create(meta.key, hash, *dest, svc->id(), meta.tcp_flags, now_ms_,

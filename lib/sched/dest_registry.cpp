@@ -7,7 +7,16 @@
 namespace lb::sched {
 
 DestRegistry::DestRegistry(uint32_t capacity)
-    : slots_(std::make_unique<DestCounters[]>(capacity)), capacity_(capacity) {}
+    : slots_(std::make_unique<DestCounters[]>(capacity)),
+      last_weight_(capacity, 0),
+      weight_seen_(capacity, false),
+      capacity_(capacity) {}
+
+uint32_t DestRegistry::record_weight(uint32_t slot, uint32_t weight) {
+  if (!weight_seen_[slot] || weight != 0) last_weight_[slot] = weight;
+  weight_seen_[slot] = true;
+  return last_weight_[slot];
+}
 
 uint32_t DestRegistry::slot_for(const DestIdentity& identity) {
   if (auto it = by_identity_.find(identity); it != by_identity_.end()) return it->second;

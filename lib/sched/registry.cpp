@@ -1,5 +1,5 @@
 // The registry of schedulers by ipvsadm name. Adding a scheduler: one file
-// with its make_<name> factory, one line here.
+// with its make_<name> factory, one line here (sorted at compile time).
 #include <algorithm>
 #include <array>
 
@@ -9,13 +9,15 @@ namespace lb::sched {
 
 namespace {
 
-constexpr std::array kSchedulers = {
-    SchedulerInfo{"rr", &make_rr},
-    SchedulerInfo{"wlc", &make_wlc},
-};
-
-static_assert(std::is_sorted(kSchedulers.begin(), kSchedulers.end(),
-                             [](const auto& a, const auto& b) { return a.name < b.name; }));
+constexpr auto kSchedulers = [] {
+  std::array list = {
+      SchedulerInfo{"rr", &make_rr}, SchedulerInfo{"wlc", &make_wlc},
+      // batch A
+      // batch B
+  };
+  std::sort(list.begin(), list.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return list;
+}();
 
 }  // namespace
 

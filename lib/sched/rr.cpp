@@ -17,9 +17,9 @@ namespace {
 
 class RoundRobin final : public Scheduler {
  public:
-  explicit RoundRobin(std::span<const Dest> dests) : dests_(dests) {}
+  explicit RoundRobin(const SchedulerConfig& config) : dests_(config.dests) {}
 
-  int32_t pick(const packet::FlowKeyV4&, uint32_t) noexcept override {
+  int32_t pick(const PickInput&) noexcept override {
     const auto n = static_cast<int32_t>(dests_.size());
     int32_t last = last_.load(std::memory_order_relaxed);
     for (;;) {
@@ -44,8 +44,8 @@ class RoundRobin final : public Scheduler {
 
 }  // namespace
 
-std::unique_ptr<Scheduler> make_rr(std::span<const Dest> dests) {
-  return std::make_unique<RoundRobin>(dests);
+std::unique_ptr<Scheduler> make_rr(const SchedulerConfig& config) {
+  return std::make_unique<RoundRobin>(config);
 }
 
 }  // namespace lb::sched

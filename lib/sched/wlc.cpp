@@ -16,9 +16,9 @@ namespace {
 
 class WeightedLeastConnection final : public Scheduler {
  public:
-  explicit WeightedLeastConnection(std::span<const Dest> dests) : dests_(dests) {}
+  explicit WeightedLeastConnection(const SchedulerConfig& config) : dests_(config.dests) {}
 
-  int32_t pick(const packet::FlowKeyV4&, uint32_t) noexcept override {
+  int32_t pick(const PickInput&) noexcept override {
     size_t i = 0;
     while (i < dests_.size() && !dests_[i].usable())
       ++i;
@@ -28,7 +28,7 @@ class WeightedLeastConnection final : public Scheduler {
     uint64_t loh = dests_[least].counters->overhead();
     for (++i; i < dests_.size(); ++i) {
       const Dest& d = dests_[i];
-      if (d.counters->overloaded.load(std::memory_order_relaxed)) continue;
+      if (d.overloaded()) continue;
       const uint64_t doh = d.counters->overhead();
       if (loh * d.weight > doh * dests_[least].weight) {
         least = i;
@@ -44,8 +44,8 @@ class WeightedLeastConnection final : public Scheduler {
 
 }  // namespace
 
-std::unique_ptr<Scheduler> make_wlc(std::span<const Dest> dests) {
-  return std::make_unique<WeightedLeastConnection>(dests);
+std::unique_ptr<Scheduler> make_wlc(const SchedulerConfig& config) {
+  return std::make_unique<WeightedLeastConnection>(config);
 }
 
 }  // namespace lb::sched

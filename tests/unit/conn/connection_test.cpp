@@ -14,12 +14,13 @@ constexpr uint8_t kSyn = 0x02, kAck = 0x10, kFin = 0x01;
 
 struct Fixture {
   sched::DestCounters counters;
-  sched::Dest dest{0,
-                   *packet::Ipv4Addr::parse("198.18.2.11"),
-                   packet::hton16(8080),
-                   1,
-                   sched::ForwardMethod::kNat,
-                   &counters};
+  sched::Dest dest{.id = 0,
+                   .addr = *packet::Ipv4Addr::parse("198.18.2.11"),
+                   .port_be = packet::hton16(8080),
+                   .weight = 1,
+                   .last_weight = 1,
+                   .forward = sched::ForwardMethod::kNat,
+                   .counters = &counters};
   conn::Timeouts timeouts;
 
   static packet::FlowKeyV4 key(uint8_t proto, uint16_t sport) {

@@ -31,8 +31,9 @@ struct SchedFixture {
   }
 
   // The last octet of the chosen real server, or 0 when none qualified.
-  static int pick(const sched::Service& svc) {
-    const sched::Dest* d = svc.schedule(packet::FlowKeyV4{}, 0);
+  static int pick(const sched::Service& svc, const packet::FlowKeyV4& flow = {},
+                  uint64_t now_ms = 0) {
+    const sched::Dest* d = svc.schedule(sched::PickInput{flow, 0, now_ms});
     return d == nullptr ? 0 : static_cast<int>(d->addr.host() & 0xff);
   }
 
@@ -41,6 +42,15 @@ struct SchedFixture {
     for (int i = 0; i < n; ++i)
       out.push_back(pick(svc));
     return out;
+  }
+
+  // Sets a real server's connection counts (both views, as without quiesce).
+  static void set_conns(const sched::Service& svc, int octet, uint32_t active, uint32_t inactive) {
+    auto& c = counters(svc, octet);
+    c.active = active;
+    c.total = active + inactive;
+    c.sched_active = static_cast<int32_t>(active);
+    c.sched_total = static_cast<int32_t>(active + inactive);
   }
 
   static sched::DestCounters& counters(const sched::Service& svc, int octet) {

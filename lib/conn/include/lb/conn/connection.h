@@ -39,6 +39,7 @@ struct alignas(64) Connection {
   sched::ForwardMethod forward = sched::ForwardMethod::kNat;
   uint32_t service_id = 0;
   uint32_t dest_slot = 0;
+  uint32_t sched_generation = 0;  // DestCounters::bind's generation
   sched::DestCounters* counters = nullptr;
 
   std::atomic<uint8_t> state{kStateFree};
@@ -71,10 +72,7 @@ struct alignas(64) Connection {
     dest_slot = dest.id;
     counters = dest.counters;
     const uint8_t first = initial_state(key.proto, tcp_flags);
-    counters->total.fetch_add(1, std::memory_order_relaxed);
-    if (key.proto == packet::kIpProtoTcp && is_active(static_cast<TcpState>(first))) {
-      counters->active.fetch_add(1, std::memory_order_relaxed);
-    }
+    sched_generation = counters->bind(counts_active(key.proto, first));
     expires_ms.store(now_ms + timeout_of(first, timeouts), std::memory_order_relaxed);
     state.store(first, std::memory_order_release);
   }
@@ -94,8 +92,7 @@ struct alignas(64) Connection {
       if (state.compare_exchange_weak(cur, next, std::memory_order_acq_rel)) {
         const bool was = is_active(static_cast<TcpState>(cur));
         const bool now = is_active(static_cast<TcpState>(next));
-        if (was && !now) counters->active.fetch_sub(1, std::memory_order_relaxed);
-        if (!was && now) counters->active.fetch_add(1, std::memory_order_relaxed);
+        if (was != now) counters->set_active(now, sched_generation);
         break;
       }
     }
@@ -112,10 +109,7 @@ struct alignas(64) Connection {
       if (cur == kStateDead || cur == kStateFree) return std::nullopt;
       if (now_ms < expires_ms.load(std::memory_order_relaxed)) return std::nullopt;
     } while (!state.compare_exchange_weak(cur, kStateDead, std::memory_order_acq_rel));
-    if (client.proto == packet::kIpProtoTcp && is_active(static_cast<TcpState>(cur))) {
-      counters->active.fetch_sub(1, std::memory_order_relaxed);
-    }
-    counters->total.fetch_sub(1, std::memory_order_relaxed);
+    counters->unbind(counts_active(client.proto, cur), sched_generation);
     return cur;
   }
 
@@ -123,10 +117,7 @@ struct alignas(64) Connection {
   // not be inserted). Only its creator may call this.
   void abandon() noexcept {
     const uint8_t cur = state.exchange(kStateDead, std::memory_order_acq_rel);
-    if (client.proto == packet::kIpProtoTcp && is_active(static_cast<TcpState>(cur))) {
-      counters->active.fetch_sub(1, std::memory_order_relaxed);
-    }
-    counters->total.fetch_sub(1, std::memory_order_relaxed);
+    counters->unbind(counts_active(client.proto, cur), sched_generation);
   }
 
   // The state a flow's first packet (client -> server) puts it in: the
@@ -136,6 +127,10 @@ struct alignas(64) Connection {
       return static_cast<uint8_t>(next_tcp_state(TcpState::kNone, Direction::kInput, tcp_flags));
     }
     return proto == packet::kIpProtoIcmp ? kStateIcmp : kStateUdp;
+  }
+  static bool counts_active(uint8_t proto, uint8_t state) noexcept {
+    return proto == packet::kIpProtoTcp && state < kTcpStateCount &&
+           is_active(static_cast<TcpState>(state));
   }
   static uint32_t timeout_of(uint8_t state, const Timeouts& timeouts) noexcept {
     if (state == kStateUdp) return timeouts.udp_ms;

@@ -12,13 +12,16 @@
 #include <map>
 #include <memory>
 #include <tuple>
+#include <vector>
 
 #include <lb/sched/dest.h>
 
 namespace lb::sched {
 
+// A real server within a service. Firewall-mark services use protocol 0,
+// vip = the mark, vport = 0.
 struct DestIdentity {
-  Protocol protocol;
+  uint8_t protocol;
   uint32_t vip_host;
   uint16_t vport;
   uint32_t rip_host;
@@ -37,8 +40,14 @@ class DestRegistry {
   uint32_t capacity() const noexcept { return capacity_; }
   uint32_t used() const noexcept { return next_; }
 
+  // The kernel's last_weight: the weight the server was added with, then its
+  // latest non-zero weight. Returns it after recording `weight`.
+  uint32_t record_weight(uint32_t slot, uint32_t weight);
+
  private:
   std::unique_ptr<DestCounters[]> slots_;
+  std::vector<uint32_t> last_weight_;
+  std::vector<bool> weight_seen_;
   uint32_t capacity_;
   uint32_t next_ = 0;
   std::map<DestIdentity, uint32_t> by_identity_;

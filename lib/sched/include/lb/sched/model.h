@@ -29,19 +29,71 @@ std::optional<ForwardMethod> parse_forward_method(std::string_view text) noexcep
 
 struct RealServerSpec {
   packet::Ipv4Addr addr;
-  uint16_t port = 0;  // host order
+  // Host order. 0 on a firewall-mark service: keep each packet's destination
+  // port (ipvsadm -f ... -r host).
+  uint16_t port = 0;
   uint32_t weight = 1;
   ForwardMethod forward = ForwardMethod::kNat;
+  // ipvsadm -x / -y: connection counts (active + inactive) at which the server
+  // is marked overloaded and available again; 0 = no threshold. The lower one
+  // defaults to 3/4 of the upper, as in the kernel.
+  uint32_t upper_threshold = 0;
+  uint32_t lower_threshold = 0;
+};
+
+// Scheduler flags, ipvsadm -b: the kernel's IP_VS_SVC_F_SCHED1..3. sh and mh
+// name the first two (sh-fallback/sh-port, mh-fallback/mh-port); other
+// schedulers ignore them (flag-1..3).
+enum SchedFlag : uint8_t {
+  kSchedFlag1 = 1,  // sh-fallback, mh-fallback
+  kSchedFlag2 = 2,  // sh-port, mh-port
+  kSchedFlag3 = 4,
+};
+
+// The names ipvsadm prints for `flags` under `scheduler`, in its fixed order
+// (sh-fallback,sh-port); empty when none.
+std::vector<std::string_view> sched_flag_names(std::string_view scheduler, uint8_t flags);
+// A flag name as ipvsadm -b takes it; 0 when unknown or not valid for this
+// scheduler (sh-* only with sh, mh-* only with mh; flag-N with any).
+uint8_t parse_sched_flag(std::string_view scheduler, std::string_view name) noexcept;
+
+struct Persistence {
+  uint32_t timeout_s = 300;  // ipvsadm -p
+  // ipvsadm -M: clients whose addresses agree under this mask share a
+  // template (default /32: each client on its own).
+  packet::Ipv4Addr netmask = packet::Ipv4Addr::from_host(0xffffffff);
 };
 
 struct ServiceSpec {
+  // Identity: <protocol, vip, port>, or a firewall mark (ipvsadm -f) when
+  // `fwmark` is non-zero, in which case protocol/vip/port are unused.
+  uint32_t fwmark = 0;
   Protocol protocol = Protocol::kTcp;
   packet::Ipv4Addr vip;
-  uint16_t port = 0;  // host order
+  uint16_t port = 0;  // host order; 0 only with persistence: every port of the VIP
   std::string scheduler = "wlc";
+  uint8_t sched_flags = 0;  // SchedFlag bits
+  std::optional<Persistence> persistence;
+  bool one_packet = false;  // ipvsadm -o: UDP datagrams scheduled one by one
+  // Piranha's "quiesce server": when a real server joins (or comes back),
+  // least-connection accounting restarts from zero for every real server, so
+  // the newcomer is not flooded.
+  bool quiesce_server = false;
   // In the order they were added (the config file's order). The kernel keeps
   // the newest real server first; Service reverses this list to match.
   std::vector<RealServerSpec> real_servers;
+};
+
+// A classifier rule: packets matching it carry `mark` (what iptables -t mangle
+// ... -j MARK --set-mark did for IPVS). Rules are tried in order; the first
+// match wins.
+struct MarkRule {
+  uint32_t mark = 0;
+  std::optional<Protocol> protocol;  // none: TCP and UDP
+  packet::Ipv4Prefix destination;
+  uint16_t port_min = 0;  // destination port range, inclusive; 0..65535 = any
+  uint16_t port_max = 65535;
+  std::optional<packet::Ipv4Prefix> source;
 };
 
 }  // namespace lb::sched

@@ -1,9 +1,10 @@
 // Services as the data plane reads them: immutable objects in a snapshot,
-// looked up by <protocol, VIP, port> through a FrozenIndex.
+// looked up by firewall mark, by <protocol, VIP, port>, or by <protocol, VIP>
+// for a persistent port-0 service (ip_vs_service_find's order).
 //
 // Built by the control plane from ServiceSpecs; once a ServiceTable is
 // published, workers read it concurrently without synchronisation. The only
-// mutable state reachable from it is atomic (scheduler cursors, DestCounters).
+// mutable state reachable from it is atomic (scheduler state, DestCounters).
 #pragma once
 
 #include <cstdint>
@@ -22,46 +23,75 @@ namespace lb::sched {
 
 class Service {
  public:
-  // `dests` in kernel order (newest first).
-  Service(uint32_t id, ServiceSpec spec, std::vector<Dest> dests);
+  // `dests` in kernel order (newest first). `previous` is this service's
+  // scheduler in the snapshot being replaced, or null.
+  Service(uint32_t id, ServiceSpec spec, std::vector<Dest> dests, Scheduler* previous);
 
   uint32_t id() const noexcept { return id_; }
   const ServiceSpec& spec() const noexcept { return spec_; }
   std::span<const Dest> dests() const noexcept { return dests_; }
+  Scheduler& scheduler() const noexcept { return *scheduler_; }
 
   // The real server for a new connection, or nullptr when none qualifies.
-  const Dest* schedule(const packet::FlowKeyV4& flow, uint32_t hash) const noexcept {
-    const int32_t i = scheduler_->pick(flow, hash);
+  const Dest* schedule(const PickInput& in) const noexcept {
+    const int32_t i = scheduler_->pick(in);
     return i == kNoDest ? nullptr : &dests_[static_cast<size_t>(i)];
+  }
+  // The entry of a real server (by registry slot) in this snapshot, or null:
+  // a persistence template whose server was removed is no longer valid.
+  const Dest* dest_by_slot(uint32_t slot) const noexcept {
+    auto i = by_slot_.find(slot);
+    return i ? &dests_[*i] : nullptr;
   }
 
  private:
   uint32_t id_;
   ServiceSpec spec_;
   std::vector<Dest> dests_;
+  FrozenIndex by_slot_;
   std::unique_ptr<Scheduler> scheduler_;
 };
 
 constexpr uint64_t service_index_key(uint8_t proto, uint32_t vip_be, uint16_t port_be) noexcept {
   return (uint64_t{proto} << 48) | (uint64_t{port_be} << 32) | vip_be;
 }
+// Firewall-mark services share the index with protocol byte 0xff.
+constexpr uint64_t fwmark_index_key(uint32_t mark) noexcept {
+  return (uint64_t{0xff} << 48) | mark;
+}
 
 class ServiceTable {
  public:
   ServiceTable() = default;
   // Validates scheduler names and duplicate services; throws
-  // std::invalid_argument with a message naming the service.
-  ServiceTable(std::span<const ServiceSpec> specs, DestRegistry& registry);
+  // std::invalid_argument with a message naming the service. `previous` is
+  // the table being replaced: schedulers hand their state over and, for
+  // quiesce-server services, a real server that joins resets the others'
+  // least-connection accounting.
+  ServiceTable(std::span<const ServiceSpec> specs, DestRegistry& registry,
+               const ServiceTable* previous = nullptr);
 
   const Service* find(uint8_t proto, uint32_t vip_be, uint16_t port_be) const noexcept {
     auto i = by_key_.find(service_index_key(proto, vip_be, port_be));
     return i ? services_[*i].get() : nullptr;
   }
-  // Whether any service listens on this address (lbd answers ARP and ICMP echo for it).
+  const Service* find_fwmark(uint32_t mark) const noexcept {
+    auto i = by_key_.find(fwmark_index_key(mark));
+    return i ? services_[*i].get() : nullptr;
+  }
+  // ip_vs_service_find for a packet without a mark: the exact service, else
+  // the persistent port-0 service of its <protocol, VIP>.
+  const Service* lookup(uint8_t proto, uint32_t vip_be, uint16_t port_be) const noexcept {
+    if (const Service* s = find(proto, vip_be, port_be)) return s;
+    return find(proto, vip_be, 0);
+  }
+  // Whether any <protocol, VIP, port> service listens on this address.
   bool is_vip(uint32_t addr_be) const noexcept { return vips_.find(addr_be).has_value(); }
 
   std::span<const std::unique_ptr<Service>> services() const noexcept { return services_; }
   std::span<const packet::Ipv4Addr> vips() const noexcept { return vip_list_; }
+  // Control thread: lets every scheduler expire its cached state.
+  void maintain(uint64_t now_ms) const noexcept;
 
  private:
   std::vector<std::unique_ptr<Service>> services_;
