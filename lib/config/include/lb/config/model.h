@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <lb/conn/tcp_state.h>
 #include <lb/packet/addr.h>
 #include <lb/sched/model.h>
 
@@ -72,6 +73,9 @@ struct StaticNeighbor {
 
 struct ConnectionConfig {
   uint32_t table_size = 1u << 20;  // connections (each has one or two keys)
+  // Per-state idle timeouts (IPVS's defaults; ipvsadm --set sets the
+  // ESTABLISHED, FIN_WAIT and UDP ones).
+  conn::Timeouts timeouts;
 };
 
 struct Config {
@@ -83,6 +87,8 @@ struct Config {
   std::vector<StaticNeighbor> static_neighbors;
   ConnectionConfig connections;
   std::vector<sched::ServiceSpec> services;
+  // The firewall-mark classifier, in order (first match wins).
+  std::vector<sched::MarkRule> mark_rules;
 };
 
 }  // namespace lb::config
