@@ -10,7 +10,7 @@ packages=(
   dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev
   libyaml-cpp-dev libfmt-dev nlohmann-json3-dev libcli11-dev libspdlog-dev catch2 libbenchmark-dev
   # tests and demo: namespaces, packet crafting, real clients and servers
-  iproute2 ethtool procps python3 python3-scapy curl iputils-ping socat
+  iproute2 ethtool procps python3 python3-scapy curl iputils-ping socat nginx-light
 )
 
 missing=()
@@ -27,5 +27,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# The tests run their own servers (nginx) inside network namespaces: packages
+# must not start services on this host while they are installed.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$policy"
+  chmod +x "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"

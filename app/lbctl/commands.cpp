@@ -1,11 +1,11 @@
 #include "commands.h"
 
-#include <fmt/format.h>
-
-#include <CLI/CLI.hpp>
 #include <array>
 #include <iostream>
 #include <optional>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <lb/ctl/report.h>
 
@@ -29,6 +29,10 @@ const std::array kCommands = {
                 "stats", &ctl::format_stats},
     CommandSpec{"services", "Show virtual services and their real servers", "services",
                 &ctl::format_services},
+    CommandSpec{"reload",
+                "Re-read lbd's configuration file and apply its services, firewall-mark rules and "
+                "timeouts (all or nothing; established connections continue)",
+                "reload", &ctl::format_reload},
     CommandSpec{"version", "Show lbctl's version", "", nullptr, &print_version},
 };
 
@@ -55,7 +59,8 @@ constexpr const char* kFooter =
     "(other than -h/--help/--version), lbctl reads the rest as ipvsadm 1.31 would and\n"
     "prints what ipvsadm prints, e.g. `lbctl -Ln`. Invoked as `ipvsadm` (a symlink to\n"
     "lbctl) it speaks only that dialect, with the socket from $LBD_SOCKET. Supported\n"
-    "so far: -L/-l/--list with -n/--numeric (and --exact, --sort).";
+    "so far: -L/-l/--list with -n/--numeric, --thresholds, --persistent-conn (and\n"
+    "--exact, --sort).";
 
 bool known_command(std::string_view word) {
   for (const CommandSpec& spec : kCommands) {

@@ -1,9 +1,9 @@
 #include "ipvsadm_dialect.h"
 
-#include <fmt/format.h>
-
 #include <iostream>
 #include <variant>
+
+#include <fmt/format.h>
 
 #include <lb/ctl/ipvsadm_cmdline.h>
 #include <lb/ctl/ipvsadm_list.h>
@@ -14,17 +14,33 @@ namespace {
 
 using ctl::ipvsadm::CommandLine;
 using ctl::ipvsadm::Failure;
+using ctl::ipvsadm::ListFormat;
 using ctl::ipvsadm::Opt;
 
-// What the plain `-L` listing honours today. --exact only changes the
-// --stats/--rate numbers, so the plain listing is already exact; --sort is a
-// no-op in ipvsadm itself.
+// What the `-L` listing honours today. --exact only changes the
+// --stats/--rate numbers, so the formats served are already exact; --sort is
+// a no-op in ipvsadm itself.
 bool supported_list_option(const ctl::ipvsadm::ParsedOption& option) {
   if (!option.spec->sets) return option.spec->long_name == "sort";
-  return *option.spec->sets == Opt::kNumeric || *option.spec->sets == Opt::kExact;
+  switch (*option.spec->sets) {
+    case Opt::kNumeric:
+    case Opt::kExact:
+    case Opt::kThresholds:
+    case Opt::kPersistentConn:
+      return true;
+    default:
+      return false;
+  }
 }
 
-int list(const Globals& globals, bool numeric) {
+// print_title's precedence: --thresholds before --persistent-conn.
+ListFormat list_format(const CommandLine& line) {
+  if (line.has(Opt::kThresholds)) return ListFormat::kThresholds;
+  if (line.has(Opt::kPersistentConn)) return ListFormat::kPersistentConn;
+  return ListFormat::kPlain;
+}
+
+int list(const Globals& globals, bool numeric, ListFormat format = ListFormat::kPlain) {
   const auto result = call_lbd(globals, "services");
   if (!result) return kExitFailed;
   if (globals.json) {
@@ -32,7 +48,7 @@ int list(const Globals& globals, bool numeric) {
     return kExitOk;
   }
   try {
-    std::cout << ctl::format_ipvsadm_list(*result, numeric);
+    std::cout << ctl::format_ipvsadm_list(*result, numeric, format);
   } catch (const std::exception& e) {
     std::cerr << fmt::format("lbctl: {}\n", e.what());
     return kExitFailed;
@@ -65,7 +81,7 @@ int run_ipvsadm_dialect(const std::vector<std::string>& argv, const Globals& glo
       return kExitUsage;
     }
   }
-  return list(globals, line.has(Opt::kNumeric));
+  return list(globals, line.has(Opt::kNumeric), list_format(line));
 }
 
 }  // namespace lb::lbctl

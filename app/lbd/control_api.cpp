@@ -2,7 +2,14 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+
+#include <lb/config/load.h>
 #include <lb/sched/model.h>
+
+#include "reload.h"
 
 namespace lb::daemon {
 
@@ -39,18 +46,34 @@ json services_json(const dataplane::Dataplane& dp) {
     const auto& spec = svc->spec();
     json reals = json::array();
     for (const auto& d : svc->dests()) {
+      const auto& c = *d.counters;
       reals.push_back({{"address", d.addr.to_string()},
                        {"port", packet::ntoh16(d.port_be)},
                        {"forward", sched::to_string(d.forward)},
                        {"weight", d.weight},
-                       {"active_conns", d.counters->active_conns()},
-                       {"inactive_conns", d.counters->inactive_conns()}});
+                       {"active_conns", c.active_conns()},
+                       {"inactive_conns", c.inactive_conns()},
+                       {"persistent_conns", c.persist.load(std::memory_order_relaxed)},
+                       {"upper_threshold", c.upper_threshold.load(std::memory_order_relaxed)},
+                       {"lower_threshold", c.lower_threshold.load(std::memory_order_relaxed)}});
     }
-    services.push_back({{"protocol", sched::to_string(spec.protocol)},
-                        {"vip", spec.vip.to_string()},
-                        {"port", spec.port},
-                        {"scheduler", spec.scheduler},
-                        {"real_servers", std::move(reals)}});
+    json service = json::object();
+    if (spec.fwmark != 0) {
+      service["fwmark"] = spec.fwmark;
+    } else {
+      service["protocol"] = sched::to_string(spec.protocol);
+      service["vip"] = spec.vip.to_string();
+      service["port"] = spec.port;
+    }
+    service["scheduler"] = spec.scheduler;
+    service["sched_flags"] = sched::sched_flag_names(spec.scheduler, spec.sched_flags);
+    if (spec.persistence) {
+      service["persistent"] = spec.persistence->timeout_s;
+      service["netmask"] = spec.persistence->netmask.to_string();
+    }
+    service["one_packet"] = spec.one_packet;
+    service["real_servers"] = std::move(reals);
+    services.push_back(std::move(service));
   }
   return {{"conn_table_size", dp.connections().capacity()}, {"services", std::move(services)}};
 }
@@ -98,10 +121,38 @@ json stats_json(const dataplane::Dataplane& dp) {
             {"bytes_per_connection", dp.connections().bytes_per_connection()}}}};
 }
 
-void register_commands(ctl::Dispatcher& dispatcher, const ControlContext& ctx) {
+json reload(ControlContext& ctx) {
+  auto loaded = config::load_file(ctx.config_path);
+  if (!loaded.config) {
+    std::vector<std::string> lines;
+    for (const auto& e : loaded.errors)
+      lines.push_back(e.to_string());
+    throw ctl::CtlError("invalid_config", fmt::format("{}", fmt::join(lines, "\n")));
+  }
+  const auto fixed = needs_restart(ctx.config, *loaded.config);
+  if (!fixed.empty()) {
+    throw ctl::CtlError("restart_required",
+                        fmt::format("{}: changing {} needs a restart of lbd; nothing was changed",
+                                    ctx.config_path, fmt::join(fixed, ", ")));
+  }
+  try {
+    ctx.dataplane.reload(*loaded.config);
+  } catch (const std::invalid_argument& e) {
+    throw ctl::CtlError("rejected",
+                        fmt::format("{}: {}; nothing was changed", ctx.config_path, e.what()));
+  }
+  ctx.config = std::move(*loaded.config);
+  spdlog::info("configuration reloaded from {}: {} service(s)", ctx.config_path,
+               ctx.config.services.size());
+  return {{"services", ctx.config.services.size()},
+          {"firewall_mark_rules", ctx.config.mark_rules.size()}};
+}
+
+void register_commands(ctl::Dispatcher& dispatcher, ControlContext& ctx) {
   dispatcher.add("status", [&ctx](const json&) { return status_json(ctx); });
   dispatcher.add("services", [&ctx](const json&) { return services_json(ctx.dataplane); });
   dispatcher.add("stats", [&ctx](const json&) { return stats_json(ctx.dataplane); });
+  dispatcher.add("reload", [&ctx](const json&) { return reload(ctx); });
 }
 
 }  // namespace lb::daemon

@@ -1,10 +1,11 @@
 // The control socket's commands: JSON views of the running data plane, as
-// documented in lib/ctl (status, services, stats).
+// documented in lib/ctl (status, services, stats), and reload.
 //
 // Control thread only.
 #pragma once
 
 #include <chrono>
+#include <string>
 
 #include <lb/config/model.h>
 #include <lb/ctl/dispatcher.h>
@@ -13,16 +14,21 @@
 namespace lb::daemon {
 
 struct ControlContext {
-  const dataplane::Dataplane& dataplane;
-  const config::Config& config;
+  dataplane::Dataplane& dataplane;
+  std::string config_path;
+  config::Config config;  // the running configuration
   std::chrono::steady_clock::time_point started;
 };
 
 // Registers every command lbd serves.
-void register_commands(ctl::Dispatcher& dispatcher, const ControlContext& ctx);
+void register_commands(ctl::Dispatcher& dispatcher, ControlContext& ctx);
 
 nlohmann::json status_json(const ControlContext& ctx);
 nlohmann::json services_json(const dataplane::Dataplane& dp);
 nlohmann::json stats_json(const dataplane::Dataplane& dp);
+// Re-reads the configuration file and applies it (see reload.h). Throws
+// ctl::CtlError: invalid_config (every error, one per line),
+// restart_required, or rejected.
+nlohmann::json reload(ControlContext& ctx);
 
 }  // namespace lb::daemon

@@ -1,6 +1,5 @@
 #include "event_loop.h"
 
-#include <fmt/format.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
@@ -11,15 +10,18 @@
 #include <cstring>
 #include <stdexcept>
 
+#include <fmt/format.h>
+
 namespace lb::daemon {
 
 namespace {
 
-sigset_t stop_signals() {
+sigset_t handled_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   return set;
 }
 
@@ -30,8 +32,8 @@ int check(int rc, const char* what) {
 
 }  // namespace
 
-void EventLoop::block_stop_signals() {
-  const sigset_t set = stop_signals();
+void EventLoop::block_signals() {
+  const sigset_t set = handled_signals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   // A client closing the control socket mid-reply must not kill the daemon.
   signal(SIGPIPE, SIG_IGN);
@@ -39,7 +41,7 @@ void EventLoop::block_stop_signals() {
 
 EventLoop::EventLoop(std::chrono::milliseconds tick) {
   epoll_fd_ = check(epoll_create1(EPOLL_CLOEXEC), "epoll_create1");
-  const sigset_t set = stop_signals();
+  const sigset_t set = handled_signals();
   signal_fd_ = check(signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK), "signalfd");
   timer_fd_ = check(timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK), "timerfd_create");
   itimerspec spec{};
@@ -69,7 +71,7 @@ void EventLoop::watch(int fd, std::function<void()> on_readable) {
   watched_.emplace_back(fd, std::move(on_readable));
 }
 
-int EventLoop::run(const std::function<void()>& on_tick) {
+int EventLoop::run(const std::function<void()>& on_tick, const std::function<void()>& on_hangup) {
   for (;;) {
     epoll_event events[16];
     const int n = epoll_wait(epoll_fd_, events, 16, -1);
@@ -81,8 +83,9 @@ int EventLoop::run(const std::function<void()>& on_tick) {
       const int fd = events[i].data.fd;
       if (fd == signal_fd_) {
         signalfd_siginfo info{};
-        if (read(signal_fd_, &info, sizeof(info)) == sizeof(info))
-          return static_cast<int>(info.ssi_signo);
+        if (read(signal_fd_, &info, sizeof(info)) != sizeof(info)) continue;
+        if (info.ssi_signo != SIGHUP) return static_cast<int>(info.ssi_signo);
+        on_hangup();
       } else if (fd == timer_fd_) {
         uint64_t expirations = 0;
         if (read(timer_fd_, &expirations, sizeof(expirations)) > 0) on_tick();

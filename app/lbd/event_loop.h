@@ -12,9 +12,10 @@ namespace lb::daemon {
 
 class EventLoop {
  public:
-  // Blocks SIGINT/SIGTERM in the calling thread so they are read through a
-  // signalfd. Call before any other thread starts (EAL lcores inherit the mask).
-  static void block_stop_signals();
+  // Blocks SIGINT, SIGTERM and SIGHUP in the calling thread so they are read
+  // through a signalfd. Call before any other thread starts (EAL lcores
+  // inherit the mask).
+  static void block_signals();
 
   EventLoop(std::chrono::milliseconds tick);
   ~EventLoop();
@@ -23,8 +24,9 @@ class EventLoop {
 
   // Calls on_readable whenever `fd` becomes readable.
   void watch(int fd, std::function<void()> on_readable);
-  // Runs until a stop signal; calls on_tick every tick. Returns the signal number.
-  int run(const std::function<void()>& on_tick);
+  // Runs until SIGINT or SIGTERM; calls on_tick every tick and on_hangup on
+  // SIGHUP. Returns the stopping signal's number.
+  int run(const std::function<void()>& on_tick, const std::function<void()>& on_hangup);
 
  private:
   int epoll_fd_;

@@ -1,20 +1,20 @@
 // lbd: the load balancer daemon.
 //
-//   lbd --config FILE            run
+//   lbd --config FILE            run (SIGHUP or `lbctl reload` re-reads FILE)
 //   lbd --config FILE --check-config   validate and exit (0 when valid)
 //
 // Start-up order: configuration (all errors reported, nothing started on any),
 // control socket, EAL, data plane (ports, tables, snapshot), workers; then the
 // control thread serves lbctl and does housekeeping until SIGINT/SIGTERM,
 // when everything stops in reverse order.
-#include <fmt/format.h>
-#include <fmt/ranges.h>
-#include <spdlog/spdlog.h>
-
-#include <CLI/CLI.hpp>
 #include <csignal>
 #include <cstdio>
 #include <string>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <rte_eal.h>
 
@@ -31,8 +31,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-int run(const lb::config::Config& cfg, const std::string& argv0) {
-  lb::daemon::EventLoop::block_stop_signals();
+int run(const lb::config::Config& cfg, const std::string& config_path, const std::string& argv0) {
+  lb::daemon::EventLoop::block_signals();
   // The socket first: a second lbd pointed at a running one's socket stops
   // here, before it touches DPDK or any device.
   lb::ctl::Dispatcher dispatcher;
@@ -46,7 +46,7 @@ int run(const lb::config::Config& cfg, const std::string& argv0) {
   int rc = 0;
   try {
     lb::dataplane::Dataplane dp(cfg);
-    lb::daemon::ControlContext ctx{dp, cfg, std::chrono::steady_clock::now()};
+    lb::daemon::ControlContext ctx{dp, config_path, cfg, std::chrono::steady_clock::now()};
     lb::daemon::register_commands(dispatcher, ctx);
 
     lb::daemon::EventLoop loop(10ms);
@@ -54,7 +54,14 @@ int run(const lb::config::Config& cfg, const std::string& argv0) {
     dp.start();
     spdlog::info("lbd {} ready: {} service(s), control socket {}", LBD_VERSION, cfg.services.size(),
                  cfg.control.socket);
-    const int sig = loop.run([&dp] { dp.tick(); });
+    const int sig = loop.run([&dp] { dp.tick(); },
+                             [&ctx] {
+                               try {
+                                 lb::daemon::reload(ctx);
+                               } catch (const std::exception& e) {
+                                 spdlog::error("SIGHUP: reload refused:\n{}", e.what());
+                               }
+                             });
     spdlog::info("{} received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     dp.stop();
   } catch (const std::exception& e) {
@@ -93,7 +100,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   try {
-    return run(cfg, argv[0]);
+    return run(cfg, config_path, argv[0]);
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());
     return 1;

@@ -3,10 +3,10 @@
 // the ratios, not the absolute times):
 //   parse_frame           vs  copying the same header bytes (the floor)
 //   NAT (RFC 1624 update) vs  NAT with both checksums recomputed from scratch
-#include <benchmark/benchmark.h>
-
 #include <cstring>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include <lb/nat/rewrite.h>
 #include <lb/packet/builder.h>

@@ -3,10 +3,10 @@
 // reference: read the ratios on a noisy machine. Flows vary (client address
 // and port) so hashing schedulers do not see one key over and over; the
 // least-connection family sees real servers with different loads.
-#include <benchmark/benchmark.h>
-
 #include <string>
 #include <vector>
+
+#include <benchmark/benchmark.h>
 
 #include <lb/sched/service.h>
 

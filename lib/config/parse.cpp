@@ -1,16 +1,14 @@
 // The YAML schema of lbd's config file, section by section (conf/README.md
 // documents it for operators; keep the two in step). Every field is checked on
 // its own here; an invalid value is reported and leaves the model's default in
-// place so the rest of the file is still read and checked.
+// place so the rest of the file is still read and checked. The services and
+// the firewall-mark classifier are in parse_services.cpp.
 #include "parse.h"
-
-#include <fmt/format.h>
 
 #include <array>
 #include <utility>
 
-#include <lb/sched/model.h>
-#include <lb/sched/scheduler.h>
+#include <fmt/format.h>
 
 namespace lb::config::detail {
 
@@ -22,6 +20,13 @@ constexpr size_t kMaxSocketPath = 107;
 // Linux IFNAMSIZ (16) less the NUL.
 constexpr size_t kMaxTapName = 15;
 constexpr int64_t kMaxLcore = 1023;
+
+// connections.timeouts keys: the TCP states in TcpState order (lower-case
+// kernel names), then UDP and ICMP.
+constexpr std::array<std::string_view, conn::kTcpStateCount> kTcpTimeoutKeys = {
+    "none",  "established", "syn_sent", "syn_recv", "fin_wait", "time_wait",
+    "close", "close_wait",  "last_ack", "listen",   "synack",
+};
 
 constexpr std::array<std::pair<std::string_view, HugePages>, 3> kHugePages = {{
     {"auto", HugePages::kAuto},
@@ -58,28 +63,6 @@ bool is_port_name_char(char c) {
 }
 bool is_tap_name_char(char c) {
   return is_alpha(c) || is_digit(c) || c == '_' || c == '.' || c == '-';
-}
-
-Site site_of(const Field& field, bool ok) {
-  return Site{field.path, field.pos, ok};
-}
-
-// Reads an optional integer key into `out`; true when present and valid.
-template <typename T>
-bool read_int_key(Reader& reader, const MapReader& map, std::string_view key, T& out, int64_t min,
-                  int64_t max) {
-  auto field = map.get(key);
-  if (!field) return false;
-  auto value = read_int(reader, *field, min, max);
-  if (!value) return false;
-  out = static_cast<T>(*value);
-  return true;
-}
-
-void read_bool_key(Reader& reader, const MapReader& map, std::string_view key, bool& out) {
-  if (auto field = map.get(key)) {
-    if (auto value = read_bool(reader, *field)) out = *value;
-  }
 }
 
 EalConfig parse_eal(Reader& reader, const Field& field) {
@@ -273,93 +256,36 @@ NeighborConfig parse_neighbors(Reader& reader, const Field& field, Config& confi
   return neighbors;
 }
 
+// Seconds in the file, milliseconds in the model.
+void read_timeout_key(Reader& reader, const MapReader& map, std::string_view key, uint32_t& ms) {
+  uint32_t seconds = 0;
+  if (read_int_key(reader, map, key, seconds, 1, kMaxTimeoutS)) ms = seconds * 1000;
+}
+
+conn::Timeouts parse_timeouts(Reader& reader, const Field& field) {
+  conn::Timeouts timeouts;
+  const MapReader map(reader, field,
+                      {"none", "established", "syn_sent", "syn_recv", "fin_wait", "time_wait",
+                       "close", "close_wait", "last_ack", "listen", "synack", "udp", "icmp"});
+  for (size_t i = 0; i < kTcpTimeoutKeys.size(); ++i)
+    read_timeout_key(reader, map, kTcpTimeoutKeys[i], timeouts.tcp_ms[i]);
+  read_timeout_key(reader, map, "udp", timeouts.udp_ms);
+  read_timeout_key(reader, map, "icmp", timeouts.icmp_ms);
+  return timeouts;
+}
+
 ConnectionConfig parse_connections(Reader& reader, const Field& field) {
   ConnectionConfig connections;
-  const MapReader map(reader, field, {"table_size"});
+  const MapReader map(reader, field, {"table_size", "timeouts"});
   read_int_key(reader, map, "table_size", connections.table_size, 1024, 268435456);
+  if (auto f = map.get("timeouts")) {
+    if (f->node.IsNull()) {
+      reader.error(*f, "expected a map of timeouts in seconds, got an empty value");
+    } else {
+      connections.timeouts = parse_timeouts(reader, *f);
+    }
+  }
   return connections;
-}
-
-std::string scheduler_names() {
-  std::vector<std::string_view> names;
-  for (const auto& info : sched::schedulers())
-    names.push_back(info.name);
-  return join_choices(names);
-}
-
-sched::RealServerSpec parse_real_server(Reader& reader, const Field& field,
-                                        const sched::ServiceSpec& service, const Site& service_port,
-                                        RealServerSites& sites) {
-  sched::RealServerSpec real;
-  const MapReader map(reader, field, {"address", "port", "weight", "forward"});
-  sites.entry = site_of(field, true);
-  if (auto f = map.require("address")) {
-    auto address = read_host_address(reader, *f);
-    sites.address = site_of(*f, address.has_value());
-    if (address) real.addr = *address;
-  }
-  if (auto f = map.get("port")) {
-    sites.port = site_of(*f, read_int_key(reader, map, "port", real.port, 1, 65535));
-  } else {
-    real.port = service.port;
-    sites.port = Site{child_path(field.path, "port"), field.pos, service_port.ok};
-  }
-  read_int_key(reader, map, "weight", real.weight, 0, 65535);
-  if (auto f = map.get("forward")) {
-    std::optional<sched::ForwardMethod> forward;
-    if (auto text = read_string(reader, *f)) {
-      forward = sched::parse_forward_method(*text);
-      if (!forward) {
-        reader.error(*f, "expected one of: nat, dr, tunnel; got " + describe(f->node));
-      }
-    }
-    sites.forward = site_of(*f, forward.has_value());
-    if (forward) real.forward = *forward;
-  } else {
-    sites.forward = Site{child_path(field.path, "forward"), field.pos, true};
-  }
-  return real;
-}
-
-sched::ServiceSpec parse_service(Reader& reader, const Field& field, ServiceSites& sites) {
-  sched::ServiceSpec service;
-  const MapReader map(reader, field, {"protocol", "vip", "port", "scheduler", "real_servers"});
-  sites.entry = site_of(field, true);
-  if (auto f = map.require("protocol")) {
-    std::optional<sched::Protocol> protocol;
-    if (auto text = read_string(reader, *f)) {
-      protocol = sched::parse_protocol(*text);
-      if (!protocol) reader.error(*f, "expected one of: tcp, udp; got " + describe(f->node));
-    }
-    sites.protocol = site_of(*f, protocol.has_value());
-    if (protocol) service.protocol = *protocol;
-  }
-  if (auto f = map.require("vip")) {
-    auto vip = read_host_address(reader, *f);
-    sites.vip = site_of(*f, vip.has_value());
-    if (vip) service.vip = *vip;
-  }
-  if (auto f = map.require("port")) {
-    sites.port = site_of(*f, read_int_key(reader, map, "port", service.port, 1, 65535));
-  }
-  if (auto f = map.get("scheduler")) {
-    if (auto name = read_string(reader, *f)) {
-      if (sched::find_scheduler(*name) != nullptr) {
-        service.scheduler = *name;
-      } else {
-        reader.error(*f, fmt::format("unknown scheduler {}, expected one of: {}", describe(f->node),
-                                     scheduler_names()));
-      }
-    }
-  }
-  if (auto f = map.get("real_servers")) {
-    for (const Field& entry : read_list(reader, *f).value_or(std::vector<Field>{})) {
-      RealServerSites& real_sites = sites.real_servers.emplace_back();
-      service.real_servers.push_back(
-          parse_real_server(reader, entry, service, sites.port, real_sites));
-    }
-  }
-  return service;
 }
 
 }  // namespace
@@ -368,9 +294,9 @@ Parsed parse_config(Reader& reader, const Field& document) {
   Parsed parsed;
   Config& config = parsed.config;
   Sites& sites = parsed.sites;
-  const MapReader map(
-      reader, document,
-      {"eal", "lcores", "control", "ports", "neighbors", "connections", "services"});
+  const MapReader map(reader, document,
+                      {"eal", "lcores", "control", "ports", "neighbors", "connections", "services",
+                       "firewall_marks"});
   // An absent section reads as an empty one: every key takes its default.
   auto section = [&](std::string_view key) {
     auto field = map.get(key);
@@ -386,6 +312,14 @@ Parsed parse_config(Reader& reader, const Field& document) {
     for (const Field& entry : read_list(reader, *f).value_or(std::vector<Field>{})) {
       ServiceSites& service_sites = sites.services.emplace_back();
       config.services.push_back(parse_service(reader, entry, service_sites));
+    }
+  }
+  if (auto f = map.get("firewall_marks")) {
+    if (auto list = read_list(reader, *f)) {
+      for (const Field& entry : *list)
+        parse_mark_rule(reader, entry, config, sites);
+    } else {
+      sites.mark_rules_complete = false;
     }
   }
   return parsed;

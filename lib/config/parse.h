@@ -2,6 +2,7 @@
 // range, format). Rules that relate several fields live in validate.h.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,13 @@ struct Site {
   Pos pos;
   bool ok = false;
 };
+
+inline Site site_of(const Field& field, bool ok) {
+  return Site{field.path, field.pos, ok};
+}
+
+// 31 days: the longest timeout ipvsadm takes (-p, --set).
+inline constexpr int64_t kMaxTimeoutS = 2678400;
 
 struct PortSites {
   Site entry;
@@ -40,14 +48,34 @@ struct RealServerSites {
   Site address;
   Site port;  // ok also when defaulted from a valid service port
   Site forward;
+  Site upper_threshold;  // ok also when left out (0, no threshold)
+  Site lower_threshold;  // likewise
 };
+
+// A key the file left out keeps a Site with an empty path.
+inline bool absent(const Site& site) {
+  return site.path.empty();
+}
 
 struct ServiceSites {
   Site entry;
+  Site fwmark;  // present: a firewall-mark service (protocol, vip and port absent)
   Site protocol;
   Site vip;
   Site port;
+  Site persistence;
+  Site one_packet;
   std::vector<RealServerSites> real_servers;
+};
+
+// One per MarkRule: an entry with a list of ports gives several rules, which
+// share the entry's sites and differ in `ports` (the list element).
+struct MarkRuleSites {
+  Site entry;
+  Site mark;
+  Site protocol;
+  Site destination;
+  Site ports;  // the element the rule's range came from; ok also when left out
 };
 
 // Parallel to Config's vectors: one element per list entry, even for entries
@@ -59,6 +87,10 @@ struct Sites {
   Site neighbor_table_size;
   std::vector<StaticNeighborSites> static_neighbors;
   std::vector<ServiceSites> services;
+  std::vector<MarkRuleSites> mark_rules;
+  // False when firewall_marks could not be read whole (not a list, or a rule
+  // without a valid mark): "no rule sets mark N" would then be a guess.
+  bool mark_rules_complete = true;
 };
 
 struct Parsed {
@@ -67,5 +99,10 @@ struct Parsed {
 };
 
 Parsed parse_config(Reader& reader, const Field& document);
+
+// parse_services.cpp: one `services` entry, one `firewall_marks` entry (which
+// appends a MarkRule per ports element to config.mark_rules).
+sched::ServiceSpec parse_service(Reader& reader, const Field& field, ServiceSites& sites);
+void parse_mark_rule(Reader& reader, const Field& field, Config& config, Sites& sites);
 
 }  // namespace lb::config::detail

@@ -1,10 +1,11 @@
 #include "validate.h"
 
-#include <fmt/format.h>
-
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include <fmt/format.h>
 
 namespace lb::config::detail {
 
@@ -185,9 +186,64 @@ void reject_unsupported_forwarding(Reader& reader, const Config& config, const S
   }
 }
 
+bool is_fwmark_service(const ServiceSites& site) {
+  return !absent(site.fwmark);
+}
+
 std::string service_label(const sched::ServiceSpec& service) {
+  if (service.fwmark != 0) return fmt::format("fwmark {}", service.fwmark);
   return fmt::format("{} {}:{}", sched::to_string(service.protocol), service.vip.to_string(),
                      service.port);
+}
+
+// The identity of a service, when every part of it was read.
+bool key_ok(const ServiceSites& site) {
+  return is_fwmark_service(site) ? site.fwmark.ok : site.protocol.ok && site.vip.ok && site.port.ok;
+}
+
+bool same_key(const sched::ServiceSpec& a, const sched::ServiceSpec& b) {
+  if (a.fwmark != 0 || b.fwmark != 0) return a.fwmark == b.fwmark;
+  return a.protocol == b.protocol && a.vip == b.vip && a.port == b.port;
+}
+
+// Settings of one service that only make sense together (ipvsadm -A's checks).
+void check_service_settings(Reader& reader, const sched::ServiceSpec& service,
+                            const ServiceSites& site) {
+  if (!is_fwmark_service(site) && site.port.ok && service.port == 0 && absent(site.persistence)) {
+    error_at(reader, site.port,
+             "port 0 (every port of the VIP) is only for persistent services; add persistence "
+             "or give the port (ipvsadm: \"Zero port specified for non-persistent service\")");
+  }
+  if (site.one_packet.ok && service.one_packet && !is_fwmark_service(site) && site.protocol.ok &&
+      service.protocol != sched::Protocol::kUdp) {
+    error_at(reader, site.one_packet,
+             fmt::format("one-packet scheduling is only for UDP and firewall-mark services, not "
+                         "{} (ipvsadm: \"One-Packet Scheduling is only for UDP virtual "
+                         "services\")",
+                         sched::to_string(service.protocol)));
+  }
+  for (size_t r = 0; r < service.real_servers.size(); ++r) {
+    const sched::RealServerSpec& real = service.real_servers[r];
+    const RealServerSites& real_site = site.real_servers[r];
+    if (!real_site.upper_threshold.ok || !real_site.lower_threshold.ok ||
+        real.lower_threshold <= real.upper_threshold) {
+      continue;
+    }
+    // The kernel refuses l_threshold > u_threshold with ERANGE (ipvsadm prints
+    // strerror: "Numerical result out of range").
+    if (real.upper_threshold == 0) {
+      error_at(reader, real_site.lower_threshold,
+               fmt::format("lower threshold {} without an upper threshold: set upper_threshold "
+                           "to {} or more (the kernel refuses it: \"Numerical result out of "
+                           "range\")",
+                           real.lower_threshold, real.lower_threshold));
+    } else {
+      error_at(reader, real_site.lower_threshold,
+               fmt::format("lower threshold {} is above the upper threshold {} (the kernel "
+                           "refuses it: \"Numerical result out of range\")",
+                           real.lower_threshold, real.upper_threshold));
+    }
+  }
 }
 
 void check_services(Reader& reader, const Config& config, const Sites& sites) {
@@ -195,17 +251,16 @@ void check_services(Reader& reader, const Config& config, const Sites& sites) {
   for (size_t s = 0; s < services.size(); ++s) {
     const sched::ServiceSpec& service = services[s];
     const ServiceSites& site = sites.services[s];
-    const bool key_ok = site.protocol.ok && site.vip.ok && site.port.ok;
-    for (size_t t = 0; key_ok && t < s; ++t) {
+    for (size_t t = 0; key_ok(site) && t < s; ++t) {
       const ServiceSites& other = sites.services[t];
-      if (other.protocol.ok && other.vip.ok && other.port.ok &&
-          services[t].protocol == service.protocol && services[t].vip == service.vip &&
-          services[t].port == service.port) {
+      if (key_ok(other) && is_fwmark_service(other) == is_fwmark_service(site) &&
+          same_key(services[t], service)) {
         error_at(reader, site.entry,
                  fmt::format("duplicates {} ({})", other.entry.path, service_label(service)));
         break;
       }
     }
+    check_service_settings(reader, service, site);
     if (site.vip.ok) {
       if (auto port = port_with_address(config, sites, service.vip)) {
         error_at(reader, site.vip,
@@ -248,6 +303,80 @@ void check_services(Reader& reader, const Config& config, const Sites& sites) {
   }
 }
 
+// One-packet scheduling keeps no connection, so a NAT reply is matched to its
+// service by the real server's address and port alone: two one-packet
+// services sharing one would be indistinguishable. Port 0 (the packet's own
+// port) may be any port.
+void check_one_packet_real_servers(Reader& reader, const Config& config, const Sites& sites) {
+  const auto& services = config.services;
+  const auto shares = [](const sched::RealServerSpec& a, const sched::RealServerSpec& b) {
+    return a.addr == b.addr && (a.port == b.port || a.port == 0 || b.port == 0);
+  };
+  const auto nat_ok = [](const RealServerSites& site, const sched::RealServerSpec& real) {
+    return site.address.ok && site.port.ok && site.forward.ok &&
+           real.forward == sched::ForwardMethod::kNat;
+  };
+  for (size_t s = 0; s < services.size(); ++s) {
+    if (!services[s].one_packet || !sites.services[s].one_packet.ok) continue;
+    for (size_t r = 0; r < services[s].real_servers.size(); ++r) {
+      const auto& real = services[s].real_servers[r];
+      const RealServerSites& real_site = sites.services[s].real_servers[r];
+      if (!nat_ok(real_site, real)) continue;
+      bool reported = false;
+      for (size_t t = 0; t < s && !reported; ++t) {
+        if (!services[t].one_packet || !sites.services[t].one_packet.ok) continue;
+        for (size_t q = 0; q < services[t].real_servers.size(); ++q) {
+          const auto& other = services[t].real_servers[q];
+          if (!nat_ok(sites.services[t].real_servers[q], other) || !shares(real, other)) continue;
+          error_at(reader, real_site.entry,
+                   fmt::format("real server {}:{} is also {}:{} of {}, another one-packet NAT "
+                               "service; one-packet scheduling keeps no connection, so lbd could "
+                               "not tell which service a reply from it belongs to",
+                               real.addr.to_string(), real.port, other.addr.to_string(), other.port,
+                               sites.services[t].entry.path));
+          reported = true;
+          break;
+        }
+      }
+    }
+  }
+}
+
+void check_mark_rules(Reader& reader, const Config& config, const Sites& sites) {
+  const auto& rules = config.mark_rules;
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const MarkRuleSites& site = sites.mark_rules[i];
+    // An entry with several ports shares its destination: report it once.
+    if (!site.destination.ok || (i > 0 && sites.mark_rules[i - 1].entry.path == site.entry.path)) {
+      continue;
+    }
+    for (size_t p = 0; p < config.ports.size(); ++p) {
+      if (sites.ports[p].address.ok &&
+          rules[i].destination.contains(config.ports[p].address.addr)) {
+        error_at(reader, site.destination,
+                 fmt::format("{} holds {}'s own address {}: lbd's own traffic must not be "
+                             "load-balanced; list the VIPs, or a prefix without it",
+                             rules[i].destination.to_string(), port_label(config, sites, p),
+                             config.ports[p].address.addr.to_string()));
+      }
+    }
+  }
+  if (!sites.mark_rules_complete) return;
+  for (size_t s = 0; s < config.services.size(); ++s) {
+    const ServiceSites& site = sites.services[s];
+    if (!is_fwmark_service(site) || !site.fwmark.ok) continue;
+    const uint32_t mark = config.services[s].fwmark;
+    const bool marked = std::any_of(rules.begin(), rules.end(),
+                                    [&](const sched::MarkRule& r) { return r.mark == mark; });
+    if (!marked) {
+      error_at(reader, site.fwmark,
+               fmt::format("no firewall_marks rule sets mark {}: the service could never receive "
+                           "a packet",
+                           mark));
+    }
+  }
+}
+
 }  // namespace
 
 void validate(Reader& reader, const Config& config, const Sites& sites) {
@@ -255,6 +384,8 @@ void validate(Reader& reader, const Config& config, const Sites& sites) {
   check_ports(reader, config, sites);
   check_static_neighbors(reader, config, sites);
   check_services(reader, config, sites);
+  check_one_packet_real_servers(reader, config, sites);
+  check_mark_rules(reader, config, sites);
   reject_unsupported_forwarding(reader, config, sites);
 }
 

@@ -1,9 +1,9 @@
 #include "yaml_reader.h"
 
-#include <fmt/format.h>
-
 #include <algorithm>
 #include <charconv>
+
+#include <fmt/format.h>
 
 namespace lb::config::detail {
 
@@ -43,6 +43,8 @@ Decimal parse_decimal(std::string_view text, int64_t& value) {
   return Decimal::kOk;
 }
 
+}  // namespace
+
 std::string_view address_class_problem(packet::Ipv4Addr addr) {
   const uint32_t first_octet = addr.host() >> 24;
   if (first_octet == 0) return "in 0.0.0.0/8, \"this network\"";
@@ -51,8 +53,6 @@ std::string_view address_class_problem(packet::Ipv4Addr addr) {
   if (first_octet >= 240) return "reserved or broadcast";
   return {};
 }
-
-}  // namespace
 
 Pos pos_of(const YAML::Mark& mark) {
   if (mark.line < 0 || mark.column < 0) return {};
@@ -272,6 +272,52 @@ std::optional<packet::Ipv4Addr> read_host_address(Reader& reader, const Field& f
     return std::nullopt;
   }
   return addr;
+}
+
+std::optional<packet::Ipv4Prefix> read_prefix(Reader& reader, const Field& field) {
+  std::optional<packet::Ipv4Prefix> prefix;
+  if (field.node.IsScalar()) {
+    const std::string& text = field.node.Scalar();
+    if (text.find('/') != std::string::npos) {
+      prefix = packet::Ipv4Prefix::parse(text);
+    } else if (auto addr = packet::Ipv4Addr::parse(text)) {
+      prefix = packet::Ipv4Prefix{*addr, 32};
+    }
+  }
+  if (!prefix) {
+    reader.error(field, "expected an IPv4 address or prefix (a.b.c.d or a.b.c.d/len), got " +
+                            describe(field.node));
+    return std::nullopt;
+  }
+  const uint32_t network = prefix->addr.host() & prefix->mask_host();
+  if (network != prefix->addr.host()) {
+    const packet::Ipv4Prefix expected{packet::Ipv4Addr::from_host(network), prefix->len};
+    reader.error(field, fmt::format("{} has bits set past its /{}; expected the prefix's first "
+                                    "address, {}",
+                                    prefix->to_string(), prefix->len, expected.to_string()));
+    return std::nullopt;
+  }
+  return prefix;
+}
+
+std::optional<packet::Ipv4Addr> read_netmask(Reader& reader, const Field& field) {
+  std::optional<packet::Ipv4Addr> mask;
+  if (field.node.IsScalar()) mask = packet::Ipv4Addr::parse(field.node.Scalar());
+  if (!mask) {
+    reader.error(field,
+                 "expected a netmask (a.b.c.d, e.g. 255.255.255.0), got " + describe(field.node));
+    return std::nullopt;
+  }
+  // Contiguous ones = the inverted mask is a run of low ones (2^n - 1), which
+  // adding one clears entirely.
+  const uint32_t inverted = ~mask->host();
+  if ((inverted & (inverted + 1)) != 0) {
+    reader.error(field, fmt::format("expected a netmask with contiguous ones (255.255.255.0, "
+                                    "255.255.0.0, ...), got {}",
+                                    mask->to_string()));
+    return std::nullopt;
+  }
+  return mask;
 }
 
 std::optional<packet::Ipv4Prefix> read_interface_address(Reader& reader, const Field& field) {

@@ -9,8 +9,6 @@
 // maps are never indexed with operator[] (which throws on a missing key's Mark).
 #pragma once
 
-#include <yaml-cpp/yaml.h>
-
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -19,6 +17,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include <yaml-cpp/yaml.h>
 
 #include <lb/config/load.h>
 #include <lb/packet/addr.h>
@@ -101,6 +101,25 @@ std::optional<std::string> read_string(Reader& reader, const Field& field);
 std::optional<std::string> read_name(Reader& reader, const Field& field, size_t min, size_t max,
                                      bool (*allowed)(char), std::string_view charset);
 
+// A map's optional integer key into `out`; true when present and valid.
+template <typename T>
+bool read_int_key(Reader& reader, const MapReader& map, std::string_view key, T& out, int64_t min,
+                  int64_t max) {
+  auto field = map.get(key);
+  if (!field) return false;
+  auto value = read_int(reader, *field, min, max);
+  if (!value) return false;
+  out = static_cast<T>(*value);
+  return true;
+}
+
+// A map's optional boolean key into `out`.
+inline void read_bool_key(Reader& reader, const MapReader& map, std::string_view key, bool& out) {
+  if (auto field = map.get(key)) {
+    if (auto value = read_bool(reader, *field)) out = *value;
+  }
+}
+
 template <typename T>
 using Choices = std::span<const std::pair<std::string_view, T>>;
 std::string join_choices(std::span<const std::string_view> names);
@@ -119,9 +138,18 @@ std::optional<T> read_choice(Reader& reader, const Field& field, Choices<T> choi
   return std::nullopt;
 }
 
+// Why `addr` is not an address a host can use as its own or talk to ("loopback",
+// ...); empty when it is one.
+std::string_view address_class_problem(packet::Ipv4Addr addr);
 // Addresses a host can use as its own or talk to: not 0.0.0.0/8, loopback,
 // multicast or reserved/broadcast.
 std::optional<packet::Ipv4Addr> read_host_address(Reader& reader, const Field& field);
+// A set of addresses as iptables -s/-d take it: "a.b.c.d" (read as /32) or
+// "a.b.c.d/len" with no bit set past len (198.18.1.7/24 is a typo for
+// something, so it is refused rather than guessed).
+std::optional<packet::Ipv4Prefix> read_prefix(Reader& reader, const Field& field);
+// A dotted netmask whose ones are contiguous ("255.255.255.0").
+std::optional<packet::Ipv4Addr> read_netmask(Reader& reader, const Field& field);
 // "a.b.c.d/len", len 1..32, a host address that is not the subnet's network
 // or broadcast address.
 std::optional<packet::Ipv4Prefix> read_interface_address(Reader& reader, const Field& field);

@@ -1,13 +1,16 @@
+#include <lb/ctl/ipvsadm_list.h>
+
 #include <arpa/inet.h>
-#include <fmt/format.h>
 #include <netdb.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <map>
 #include <numeric>
 #include <span>
 
-#include <lb/ctl/ipvsadm_list.h>
+#include <fmt/format.h>
+
 #include <lb/ctl/protocol.h>
 #include <lb/sched/model.h>
 
@@ -99,6 +102,12 @@ const json& array(const json& object, const char* key, const std::string& where)
   return value;
 }
 
+bool boolean(const json& object, const char* key, const std::string& where) {
+  const json& value = member(object, key, where);
+  if (!value.is_boolean()) bad(fmt::format("{}.{}", where, key), "true or false");
+  return value.get<bool>();
+}
+
 ListedDest parse_dest(const json& entry, const std::string& where) {
   if (!entry.is_object()) bad(where, "an object");
   ListedDest dest;
@@ -108,18 +117,51 @@ ListedDest parse_dest(const json& entry, const std::string& where) {
   dest.weight = static_cast<int32_t>(integer(entry, "weight", where, 0, INT32_MAX));
   dest.active_conns = counter(entry, "active_conns", where);
   dest.inactive_conns = counter(entry, "inactive_conns", where);
+  dest.upper_threshold =
+      static_cast<uint32_t>(integer(entry, "upper_threshold", where, 0, UINT32_MAX));
+  dest.lower_threshold =
+      static_cast<uint32_t>(integer(entry, "lower_threshold", where, 0, UINT32_MAX));
+  dest.persistent_conns = counter(entry, "persistent_conns", where);
   return dest;
+}
+
+// The flag names lbd sends back to the kernel's bits, under the service's
+// scheduler (sh-port is SCHED2 only for sh).
+uint8_t sched_flag_bits(const json& entry, const std::string& scheduler, const std::string& where) {
+  const json& names = array(entry, "sched_flags", where);
+  uint8_t bits = 0;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const uint8_t bit =
+        names[i].is_string() ? sched::parse_sched_flag(scheduler, names[i].get<std::string>()) : 0;
+    if (bit == 0) {
+      bad(fmt::format("{}.sched_flags[{}]", where, i),
+          fmt::format("a scheduler flag of \"{}\" (sh-*: sh only, mh-*: mh only, flag-1..3)",
+                      scheduler));
+    }
+    bits |= bit;
+  }
+  return bits;
 }
 
 ListedService parse_service(const json& entry, const std::string& where) {
   if (!entry.is_object()) bad(where, "an object");
   ListedService service;
-  service.protocol = protocol_number(entry, where);
-  service.addr = address(entry, "vip", where);
-  service.port = static_cast<uint16_t>(integer(entry, "port", where, 0, 65535));
+  if (entry.contains("fwmark")) {
+    service.fwmark = static_cast<uint32_t>(integer(entry, "fwmark", where, 1, UINT32_MAX));
+    service.protocol = 0;
+  } else {
+    service.protocol = protocol_number(entry, where);
+    service.addr = address(entry, "vip", where);
+    service.port = static_cast<uint16_t>(integer(entry, "port", where, 0, 65535));
+  }
   service.scheduler = text(entry, "scheduler", where);
-  // Persistence, scheduler flags, one-packet scheduling and fwmarks are read
-  // here once lbd serves them.
+  service.sched_flags = sched_flag_bits(entry, service.scheduler, where);
+  if (entry.contains("persistent")) {
+    service.persistent_timeout =
+        static_cast<uint32_t>(integer(entry, "persistent", where, 0, UINT32_MAX));
+    service.netmask = address(entry, "netmask", where);
+  }
+  service.one_packet = boolean(entry, "one_packet", where);
   const json& dests = array(entry, "real_servers", where);
   for (std::size_t i = 0; i < dests.size(); ++i) {
     service.dests.push_back(parse_dest(dests[i], fmt::format("{}.real_servers[{}]", where, i)));
@@ -252,7 +294,9 @@ const char* protocol_label(uint16_t protocol) {
 }
 
 // print_sched_flags: sh and mh name their two flags, every other scheduler
-// shows the generic names; always in bit order.
+// shows the generic names; always in bit order. Unlike sched::sched_flag_names
+// (what -b takes), ipvsadm 1.31 prints nothing for flag-3 under sh and mh, so
+// "sh (flag-3)" lists as "sh ()".
 std::string sched_flag_names(const ListedService& service) {
   static constexpr const char* kGeneric[] = {"flag-1", "flag-2", "flag-3"};
   static constexpr const char* kSh[] = {"sh-fallback", "sh-port", nullptr};
@@ -307,7 +351,19 @@ const NameResolver& system_resolver() {
   return resolver;
 }
 
-std::string title_lines() {
+std::string title_lines(ListFormat format) {
+  switch (format) {
+    case ListFormat::kThresholds:
+      return fmt::format("{:<33} {:<10} {:<10} {:<10} {:<10}\n  -> RemoteAddress:Port\n",
+                         "Prot LocalAddress:Port", "Uthreshold", "Lthreshold", "ActiveConn",
+                         "InActConn");
+    case ListFormat::kPersistentConn:
+      return fmt::format("{:<33} {:<9} {:<11} {:<10} {:<10}\n  -> RemoteAddress:Port\n",
+                         "Prot LocalAddress:Port", "Weight", "PersistConn", "ActiveConn",
+                         "InActConn");
+    case ListFormat::kPlain:
+      break;
+  }
   return "Prot LocalAddress:Port Scheduler Flags\n"
          "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n";
 }
@@ -335,24 +391,37 @@ std::string service_line(const ListedService& service, const NameResolver* names
 }
 
 std::string dest_line(const ListedService& service, const ListedDest& dest,
-                      const NameResolver* names) {
-  // Left-justified columns: the line ends in InActConn's padding.
-  return fmt::format("  -> {:<28} {:<7} {:<6} {:<10} {:<10}\n",
-                     cut(addr_port(dest.addr, dest.port, service.protocol, names), kDestNameMax),
-                     dest.forward, dest.weight, dest.active_conns, dest.inactive_conns);
+                      const NameResolver* names, ListFormat format) {
+  const std::string name =
+      cut(addr_port(dest.addr, dest.port, service.protocol, names), kDestNameMax);
+  // Left-justified columns: every line ends in InActConn's padding.
+  switch (format) {
+    case ListFormat::kThresholds:
+      return fmt::format("  -> {:<28} {:<10} {:<10} {:<10} {:<10}\n", name, dest.upper_threshold,
+                         dest.lower_threshold, dest.active_conns, dest.inactive_conns);
+    case ListFormat::kPersistentConn:
+      // The weight as %-9u: a non-negative int prints the same.
+      return fmt::format("  -> {:<28} {:<9} {:<11} {:<10} {:<10}\n", name,
+                         static_cast<uint32_t>(dest.weight), dest.persistent_conns,
+                         dest.active_conns, dest.inactive_conns);
+    case ListFormat::kPlain:
+      break;
+  }
+  return fmt::format("  -> {:<28} {:<7} {:<6} {:<10} {:<10}\n", name, dest.forward, dest.weight,
+                     dest.active_conns, dest.inactive_conns);
 }
 
-std::string format_listing(const Listing& listing, const NameResolver* names) {
+std::string format_listing(const Listing& listing, const NameResolver* names, ListFormat format) {
   std::optional<CachingResolver> cached;
   if (names != nullptr) names = &cached.emplace(*names);
 
   std::string out =
       fmt::format("IP Virtual Server version 1.2.1 (size={})\n", listing.conn_table_size);
-  out += title_lines();
+  out += title_lines(format);
   for (const ListedService& service : listing.services) {
     out += service_line(service, names);
     for (const ListedDest& dest : service.dests)
-      out += dest_line(service, dest, names);
+      out += dest_line(service, dest, names, format);
   }
   return out;
 }
@@ -361,10 +430,11 @@ std::string format_listing(const Listing& listing, const NameResolver* names) {
 
 namespace lb::ctl {
 
-std::string format_ipvsadm_list(const nlohmann::json& services_result, bool numeric) {
+std::string format_ipvsadm_list(const nlohmann::json& services_result, bool numeric,
+                                ipvsadm::ListFormat format) {
   ipvsadm::Listing listing = ipvsadm::parse_services_result(services_result);
   ipvsadm::sort_like_ipvsadm(listing);
-  return ipvsadm::format_listing(listing, numeric ? nullptr : &ipvsadm::system_resolver());
+  return ipvsadm::format_listing(listing, numeric ? nullptr : &ipvsadm::system_resolver(), format);
 }
 
 }  // namespace lb::ctl

@@ -1,5 +1,4 @@
-#include <fmt/format.h>
-#include <fmt/ranges.h>
+#include <lb/ctl/report.h>
 
 #include <algorithm>
 #include <array>
@@ -7,7 +6,9 @@
 #include <tuple>
 #include <vector>
 
-#include <lb/ctl/report.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <lb/packet/addr.h>
 
 namespace lb::ctl {
@@ -230,23 +231,60 @@ std::string format_stats(const json& stats) {
   return out;
 }
 
+namespace {
+
+// "TCP 198.18.1.100:80" or "FWM 80".
+std::string service_name(const json& s) {
+  if (s.contains("fwmark")) return "FWM " + field(s, "fwmark");
+  std::string protocol = field(s, "protocol");
+  std::transform(protocol.begin(), protocol.end(), protocol.begin(), ::toupper);
+  return fmt::format("{} {}:{}", protocol, field(s, "vip"), field(s, "port"));
+}
+
+// The scheduler and the settings that change how it picks, as words.
+std::string service_settings(const json& s) {
+  std::string out = "scheduler " + field(s, "scheduler");
+  std::vector<std::string> flags;
+  for (const json& f : list(s, "sched_flags"))
+    flags.push_back(f.is_string() ? f.get<std::string>() : f.dump());
+  if (!flags.empty()) out += fmt::format("  flags {}", fmt::join(flags, ","));
+  if (s.contains("persistent")) {
+    out += "  persistence " + format_duration(static_cast<long long>(number(s, "persistent")));
+    const std::string mask = field(s, "netmask");
+    if (mask != "255.255.255.255") out += " netmask " + mask;
+  }
+  const auto one_packet = s.find("one_packet");
+  if (one_packet != s.end() && one_packet->is_boolean() && one_packet->get<bool>()) {
+    out += "  one-packet";
+  }
+  return out;
+}
+
+// A threshold of 0 is no threshold.
+std::string threshold(const json& real, const char* key) {
+  const std::string text = field(real, key);
+  return text == "0" ? "-" : text;
+}
+
+}  // namespace
+
 std::string format_services(const json& result) {
   std::string out = fmt::format("Connection table size: {}\n", field(result, "conn_table_size"));
   std::vector<const json*> services;
-  for (const json& s : list(result, "services"))
-    services.push_back(&s);
+  for (const json& s : list(result, "services")) {
+    if (s.is_object()) services.push_back(&s);
+  }
   if (services.empty()) return out + "No virtual services.\n";
+  // Address services first, then firewall-mark services by mark.
   const auto service_key = [](const json* s) {
-    return std::tuple(field(*s, "protocol"), address_key(field(*s, "vip")), number(*s, "port"));
+    return std::tuple(s->contains("fwmark"), number(*s, "fwmark"), field(*s, "protocol"),
+                      address_key(field(*s, "vip")), number(*s, "port"));
   };
   std::stable_sort(services.begin(), services.end(),
                    [&](const json* a, const json* b) { return service_key(a) < service_key(b); });
 
   for (const json* s : services) {
-    std::string protocol = field(*s, "protocol");
-    std::transform(protocol.begin(), protocol.end(), protocol.begin(), ::toupper);
-    out += fmt::format("\n{} {}:{}  scheduler {}\n", protocol, field(*s, "vip"), field(*s, "port"),
-                       field(*s, "scheduler"));
+    out += fmt::format("\n{}  {}\n", service_name(*s), service_settings(*s));
     std::vector<const json*> reals;
     for (const json& r : list(*s, "real_servers"))
       reals.push_back(&r);
@@ -259,16 +297,25 @@ std::string format_services(const json& result) {
     };
     std::stable_sort(reals.begin(), reals.end(),
                      [&](const json* a, const json* b) { return real_key(a) < real_key(b); });
-    Table table({"REAL SERVER", "FORWARD", "WEIGHT", "ACTIVE", "INACTIVE"},
-                {Table::kLeft, Table::kLeft, Table::kRight, Table::kRight, Table::kRight});
+    Table table(
+        {"REAL SERVER", "FORWARD", "WEIGHT", "ACTIVE", "INACTIVE", "PERSISTENT", "UPPER", "LOWER"},
+        {Table::kLeft, Table::kLeft, Table::kRight, Table::kRight, Table::kRight, Table::kRight,
+         Table::kRight, Table::kRight});
     for (const json* r : reals) {
       table.add({fmt::format("{}:{}", field(*r, "address"), field(*r, "port")),
                  field(*r, "forward"), field(*r, "weight"), field(*r, "active_conns"),
-                 field(*r, "inactive_conns")});
+                 field(*r, "inactive_conns"), field(*r, "persistent_conns"),
+                 threshold(*r, "upper_threshold"), threshold(*r, "lower_threshold")});
     }
     out += table.render("  ");
   }
   return out;
+}
+
+std::string format_reload(const nlohmann::json& result) {
+  return fmt::format("configuration reloaded: {} service(s), {} firewall-mark rule(s)\n",
+                     result.at("services").get<uint64_t>(),
+                     result.at("firewall_mark_rules").get<uint64_t>());
 }
 
 }  // namespace lb::ctl

@@ -1,16 +1,17 @@
-#include <fmt/format.h>
+#include <lb/dataplane/conn_table.h>
 
 #include <new>
 #include <stdexcept>
+
+#include <fmt/format.h>
 
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_malloc.h>
+#include <rte_pause.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
-
-#include <lb/dataplane/conn_table.h>
 
 namespace lb::dataplane {
 
@@ -27,8 +28,16 @@ constexpr uintptr_t encode(uint32_t index, bool reply) noexcept {
 
 }  // namespace
 
-ConnTable::ConnTable(const std::string& name, uint32_t capacity, int socket, rte_rcu_qsbr* qsbr)
-    : capacity_(capacity) {
+ConnTable::TemplateLock::TemplateLock(std::atomic_flag& f) noexcept : flag_(f) {
+  while (flag_.test_and_set(std::memory_order_acquire))
+    rte_pause();
+}
+
+ConnTable::ConnTable(const std::string& name, uint32_t capacity, int socket, rte_rcu_qsbr* qsbr,
+                     sched::DestCounters* dest_counters)
+    : capacity_(capacity),
+      dest_counters_(dest_counters),
+      stripes_(std::make_unique<Stripe[]>(kStripes)) {
   rte_hash_parameters params{};
   const std::string hash_name = name + "_h";
   params.name = hash_name.c_str();
@@ -89,9 +98,9 @@ ConnTable::Found ConnTable::lookup(const packet::FlowKeyV4& key, uint32_t hash) 
 }
 
 conn::Connection* ConnTable::create(const packet::FlowKeyV4& key, uint32_t hash,
-                                    const sched::Dest& dest, uint32_t service_id, uint8_t tcp_flags,
-                                    uint64_t now_ms, const conn::Timeouts& timeouts,
-                                    Drop& why) noexcept {
+                                    const sched::Dest& dest, uint16_t rs_port_be, uint32_t control,
+                                    uint8_t tcp_flags, uint64_t now_ms,
+                                    const conn::Timeouts& timeouts, Drop& why) noexcept {
   uint32_t index = 0;
   if (rte_ring_dequeue_elem(free_, &index, sizeof(uint32_t)) != 0) {
     why = Drop::conn_table_full;
@@ -100,7 +109,7 @@ conn::Connection* ConnTable::create(const packet::FlowKeyV4& key, uint32_t hash,
   conn::Connection& c = pool_[index];
   const bool nat = dest.forward == sched::ForwardMethod::kNat;
   c.table_keys.store(nat ? 2 : 1, std::memory_order_relaxed);
-  c.open(key, dest, service_id, tcp_flags, now_ms, timeouts);
+  c.open(key, dest, rs_port_be, control, tcp_flags, now_ms, timeouts);
 
   // The reply key goes in first: once the client key is visible, the flow's
   // next packets will be forwarded and replies must already be matched.
@@ -140,6 +149,28 @@ conn::Connection* ConnTable::create(const packet::FlowKeyV4& key, uint32_t hash,
   return &c;
 }
 
+conn::Connection* ConnTable::create_template(const packet::FlowKeyV4& key, uint32_t hash,
+                                             const sched::Dest& dest, uint32_t timeout_ms,
+                                             uint64_t now_ms, Drop& why) noexcept {
+  uint32_t index = 0;
+  if (rte_ring_dequeue_elem(free_, &index, sizeof(uint32_t)) != 0) {
+    why = Drop::conn_table_full;
+    return nullptr;
+  }
+  conn::Connection& t = pool_[index];
+  t.table_keys.store(1, std::memory_order_relaxed);
+  t.open_template(key, dest, timeout_ms, now_ms);
+  if (rte_hash_add_key_with_hash_data(hash_, &key, hash,
+                                      reinterpret_cast<void*>(encode(index, false))) < 0) {
+    why = Drop::conn_table_full;
+    dest.counters->persist.fetch_sub(1, std::memory_order_relaxed);
+    t.table_keys.store(0, std::memory_order_relaxed);
+    free_record(index);
+    return nullptr;
+  }
+  return &t;
+}
+
 void ConnTable::release_unpublished(uint32_t index) noexcept {
   pool_[index].abandon();
   pool_[index].table_keys.store(0, std::memory_order_relaxed);
@@ -152,19 +183,37 @@ uint32_t ConnTable::expire(uint64_t now_ms, uint32_t budget) noexcept {
     const uint32_t i = sweep_cursor_;
     sweep_cursor_ = sweep_cursor_ + 1 == capacity_ ? 0 : sweep_cursor_ + 1;
     conn::Connection& c = pool_[i];
-    if (!c.expire_if_due(now_ms)) continue;
-    // Reply key first: the client key's absence is what lets the flow be
-    // created again, and by then nothing of the old connection may remain.
-    if (c.forward == sched::ForwardMethod::kNat) {
-      const packet::FlowKeyV4 rk = c.reply_key();
-      rte_hash_del_key(hash_, &rk);
+    if (c.expire_if_due(now_ms)) {
+      expire_flow(i);
+      ++expired;
+    } else if (c.expire_template_if_due(now_ms)) {
+      expire_template(i);
+      ++expired;
     }
-    retired_count_.fetch_add(1, std::memory_order_relaxed);
-    rte_hash_del_key(hash_, &c.client);
-    ++expired;
   }
   expired_.fetch_add(expired, std::memory_order_relaxed);
   return expired;
+}
+
+void ConnTable::expire_flow(uint32_t index) noexcept {
+  conn::Connection& c = pool_[index];
+  if (c.control != 0) pool_[c.control - 1].release_template();
+  // Reply key first: the client key's absence is what lets the flow be
+  // created again, and by then nothing of the old connection may remain.
+  if (c.forward == sched::ForwardMethod::kNat) {
+    const packet::FlowKeyV4 rk = c.reply_key();
+    rte_hash_del_key(hash_, &rk);
+  }
+  retired_count_.fetch_add(1, std::memory_order_relaxed);
+  rte_hash_del_key(hash_, &c.client);
+}
+
+void ConnTable::expire_template(uint32_t index) noexcept {
+  conn::Connection& t = pool_[index];
+  dest_counters_[t.dest_slot.load(std::memory_order_acquire)].persist.fetch_sub(
+      1, std::memory_order_relaxed);
+  retired_count_.fetch_add(1, std::memory_order_relaxed);
+  rte_hash_del_key(hash_, &t.client);
 }
 
 void ConnTable::key_reclaimed(void* self, void* key_data) {

@@ -1,8 +1,10 @@
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include <lb/dataplane/dataplane.h>
 
 #include <bit>
 #include <stdexcept>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <rte_errno.h>
 #include <rte_ethdev.h>
@@ -12,7 +14,6 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
-#include <lb/dataplane/dataplane.h>
 #include <lb/dataplane/mbuf_pool.h>
 
 namespace lb::dataplane {
@@ -53,14 +54,14 @@ Dataplane::Dataplane(const config::Config& cfg)
 
   ports_ = start_ports(cfg, pool_);
   conns_ = std::make_unique<ConnTable>("lbd_conn", cfg.connections.table_size,
-                                       static_cast<int>(socket), qsbr_);
+                                       static_cast<int>(socket), qsbr_, registry_.base());
   neighbors_ = std::make_unique<NeighborTable>(
       cfg.neighbors.table_size,
       NeighborParams{cfg.neighbors.reachable_ms, cfg.neighbors.retry_ms, cfg.neighbors.retries});
   for (const auto& n : cfg.static_neighbors)
     neighbors_->add_static(n.addr, n.mac);
 
-  publisher_.publish(build_snapshot(cfg, ports_, registry_));
+  publisher_.publish(build_snapshot(cfg, ports_, registry_, nullptr));
 
   stats_ = std::make_unique<WorkerStats[]>(nworkers);
   WorkerShared shared;
@@ -70,6 +71,7 @@ Dataplane::Dataplane(const config::Config& cfg)
   shared.neighbors = neighbors_.get();
   shared.qsbr = qsbr_;
   shared.pool = pool_;
+  shared.dest_counters = registry_.base();
   shared.clock = &clock_;
   shared.stop = &stop_;
   shared.idle_sleep_us = cfg.lcores.idle_sleep_us;
@@ -113,7 +115,16 @@ void Dataplane::stop() noexcept {
 }
 
 void Dataplane::tick() noexcept {
-  conns_->expire(clock_.now_ms(), sweep_budget_);
+  const uint64_t now = clock_.now_ms();
+  conns_->expire(now, sweep_budget_);
+  publisher_.current()->services.maintain(now);
+}
+
+void Dataplane::reload(const config::Config& cfg) {
+  auto next = build_snapshot(cfg, ports_, registry_, publisher_.current());
+  for (const auto& n : cfg.static_neighbors)
+    neighbors_->add_static(n.addr, n.mac);
+  publisher_.publish(std::move(next));
 }
 
 PortStats Dataplane::port_stats(size_t port) const noexcept {

@@ -1,14 +1,15 @@
-#include <fmt/format.h>
-#include <fmt/ranges.h>
+#include <lb/dataplane/eal.h>
 
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 #include <rte_eal.h>
 #include <rte_errno.h>
 
-#include <lb/dataplane/eal.h>
 #include <lb/dataplane/ports.h>
 
 namespace lb::dataplane {

@@ -1,14 +1,14 @@
-#include <fmt/format.h>
+#include <lb/dataplane/mbuf_pool.h>
 
 #include <stdexcept>
+
+#include <fmt/format.h>
 
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_pool_ops.h>
 #include <rte_mempool.h>
-
-#include <lb/dataplane/mbuf_pool.h>
 
 namespace lb::dataplane {
 

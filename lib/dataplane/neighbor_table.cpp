@@ -1,6 +1,6 @@
-#include <cstring>
-
 #include <lb/dataplane/neighbor_table.h>
+
+#include <cstring>
 
 namespace lb::dataplane {
 

@@ -1,13 +1,14 @@
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
+#include <lb/dataplane/ports.h>
 
 #include <filesystem>
 #include <stdexcept>
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 
-#include <lb/dataplane/ports.h>
 #include <lb/dataplane/tap.h>
 
 namespace lb::dataplane {

@@ -1,14 +1,50 @@
+#include <lb/dataplane/snapshot.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
 #include <rte_rcu_qsbr.h>
 
-#include <lb/dataplane/snapshot.h>
+#include <lb/packet/wire.h>
 
 namespace lb::dataplane {
 
+namespace {
+
+constexpr uint64_t ops_key(uint8_t proto, uint32_t addr_be, uint16_t port_be) noexcept {
+  return sched::service_index_key(proto, addr_be, port_be);
+}
+
+}  // namespace
+
 std::unique_ptr<const Snapshot> build_snapshot(const config::Config& cfg,
                                                std::span<const PortRuntime> ports,
-                                               sched::DestRegistry& registry) {
+                                               sched::DestRegistry& registry,
+                                               const Snapshot* previous) {
   auto snap = std::make_unique<Snapshot>();
-  snap->services = sched::ServiceTable(cfg.services, registry);
+  snap->services = sched::ServiceTable(cfg.services, registry,
+                                       previous != nullptr ? &previous->services : nullptr);
+  snap->classifier = sched::Classifier(cfg.mark_rules);
+  snap->timeouts = cfg.connections.timeouts;
+
+  std::vector<std::pair<uint64_t, uint32_t>> ops;
+  for (const auto& svc : snap->services.services()) {
+    const auto& spec = svc->spec();
+    if (!spec.one_packet || spec.fwmark != 0 || spec.protocol != sched::Protocol::kUdp) continue;
+    for (const auto& d : svc->dests()) {
+      if (d.forward != sched::ForwardMethod::kNat) continue;
+      const uint64_t key = ops_key(packet::kIpProtoUdp, d.addr.be, d.port_be);
+      if (std::any_of(ops.begin(), ops.end(), [&](const auto& e) { return e.first == key; })) {
+        throw std::invalid_argument(fmt::format(
+            "real server {}:{} serves two one-packet services: its replies could not be told apart",
+            d.addr.to_string(), packet::ntoh16(d.port_be)));
+      }
+      ops.emplace_back(key, svc->id());
+    }
+  }
+  snap->ops_replies = sched::FrozenIndex(ops);
 
   std::vector<std::pair<uint64_t, uint32_t>> locals;
   std::vector<std::vector<std::pair<uint64_t, uint32_t>>> targets(ports.size());
@@ -16,7 +52,17 @@ std::unique_ptr<const Snapshot> build_snapshot(const config::Config& cfg,
     locals.emplace_back(ports[i].address.addr.be, static_cast<uint32_t>(i));
     targets[i].emplace_back(ports[i].address.addr.be, 0);
   }
-  for (const packet::Ipv4Addr vip : snap->services.vips()) {
+  std::vector<packet::Ipv4Addr> service_addrs(snap->services.vips().begin(),
+                                              snap->services.vips().end());
+  for (const packet::Ipv4Addr a : snap->classifier.addresses()) {
+    if (std::find(service_addrs.begin(), service_addrs.end(), a) == service_addrs.end())
+      service_addrs.push_back(a);
+  }
+  std::vector<std::pair<uint64_t, uint32_t>> service_index;
+  for (const packet::Ipv4Addr a : service_addrs)
+    service_index.emplace_back(a.be, 0);
+  snap->service_addrs = sched::FrozenIndex(service_index);
+  for (const packet::Ipv4Addr vip : service_addrs) {
     bool on_subnet = false;
     for (size_t i = 0; i < ports.size(); ++i) {
       if (ports[i].address.contains(vip)) {

@@ -1,5 +1,6 @@
+#include <lb/dataplane/tap.h>
+
 #include <arpa/inet.h>
-#include <fmt/format.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
@@ -11,7 +12,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include <lb/dataplane/tap.h>
+#include <fmt/format.h>
 
 namespace lb::dataplane {
 

@@ -1,5 +1,7 @@
 // The worker loop and the machinery every packet path shares: transmit
 // queues, routing to a next hop, the hold queue, ARP requests and drops.
+#include <lb/dataplane/worker.h>
+
 #include <cstring>
 
 #include <rte_cycles.h>
@@ -8,7 +10,6 @@
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
 
-#include <lb/dataplane/worker.h>
 #include <lb/packet/wire.h>
 
 namespace lb::dataplane {

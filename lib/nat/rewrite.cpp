@@ -1,7 +1,8 @@
+#include <lb/nat/rewrite.h>
+
 #include <cstddef>
 #include <cstring>
 
-#include <lb/nat/rewrite.h>
 #include <lb/packet/addr.h>
 #include <lb/packet/checksum.h>
 #include <lb/packet/wire.h>

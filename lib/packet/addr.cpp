@@ -1,8 +1,8 @@
-#include <fmt/format.h>
+#include <lb/packet/addr.h>
 
 #include <charconv>
 
-#include <lb/packet/addr.h>
+#include <fmt/format.h>
 
 namespace lb::packet {
 

@@ -1,6 +1,7 @@
+#include <lb/packet/builder.h>
+
 #include <cstring>
 
-#include <lb/packet/builder.h>
 #include <lb/packet/checksum.h>
 #include <lb/packet/wire.h>
 

@@ -1,5 +1,6 @@
-#include <lb/packet/addr.h>
 #include <lb/packet/checksum.h>
+
+#include <lb/packet/addr.h>
 
 namespace lb::packet {
 

@@ -1,6 +1,7 @@
+#include <lb/packet/parse.h>
+
 #include <lb/packet/addr.h>
 #include <lb/packet/checksum.h>
-#include <lb/packet/parse.h>
 #include <lb/packet/wire.h>
 
 namespace lb::packet {

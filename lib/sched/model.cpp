@@ -32,7 +32,8 @@ std::string_view ipvsadm_name(ForwardMethod f) noexcept {
 
 std::vector<std::string_view> sched_flag_names(std::string_view scheduler, uint8_t flags) {
   // print_sched_flags (ipvsadm.c): sh and mh name their first two flags, in
-  // this fixed order; every other scheduler prints flag-1..3.
+  // this fixed order, and print nothing for the third; every other scheduler
+  // prints flag-1..3.
   std::vector<std::string_view> names;
   if (scheduler == "sh" || scheduler == "mh") {
     const bool sh = scheduler == "sh";
@@ -41,8 +42,8 @@ std::vector<std::string_view> sched_flag_names(std::string_view scheduler, uint8
   } else {
     if (flags & kSchedFlag1) names.push_back("flag-1");
     if (flags & kSchedFlag2) names.push_back("flag-2");
+    if (flags & kSchedFlag3) names.push_back("flag-3");
   }
-  if (flags & kSchedFlag3) names.push_back("flag-3");
   return names;
 }
 

@@ -7,8 +7,8 @@ tests and the demo:
 
 lbd owns the veth ends lb-ext and lb-int through DPDK (net_af_xdp, or
 net_af_packet where AF_XDP is unavailable); the real servers use lbd as their
-default gateway. Every real server runs an HTTP server on 8080 that names
-itself in its reply and a UDP responder on 5353.
+default gateway. Every real server runs nginx on 8080, 80 and 443 (HTTP/1.1,
+keep-alive), answering with its own name, and a UDP responder on 5353.
 
 Only addresses inside the namespaces this module creates are used. Everything
 it starts is stopped by pid and every namespace it creates is deleted by
@@ -30,27 +30,58 @@ LB_INT_IP = "198.18.2.1"
 VIP = "198.18.1.100"
 RS_IPS = ["198.18.2.11", "198.18.2.12", "198.18.2.13"]
 
-HTTP_SERVER = r'''
-import http.server, socket, sys, threading
+NGINX_CONF = """worker_processes 1;
+daemon off;
+pid {workdir}/nginx-{name}.pid;
+error_log {workdir}/nginx-{name}.log error;
+events {{ worker_connections 4096; }}
+http {{
+  access_log off;
+  client_body_temp_path {workdir}/nginx-{name}-body;
+  proxy_temp_path {workdir}/nginx-{name}-proxy;
+  fastcgi_temp_path {workdir}/nginx-{name}-fastcgi;
+  uwsgi_temp_path {workdir}/nginx-{name}-uwsgi;
+  scgi_temp_path {workdir}/nginx-{name}-scgi;
+  server {{
+    listen {addr}:8080 backlog=4096;
+    listen {addr}:80 backlog=4096;
+    listen {addr}:443 backlog=4096;
+    location / {{
+      default_type text/plain;
+      return 200 "{name} {addr}\\n";
+    }}
+  }}
+}}
+"""
+
+UDP_RESPONDER = r'''
+import socket, sys
 name, addr = sys.argv[1], sys.argv[2]
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = f"{name} {addr}\n".encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a):
-        pass
-def udp():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((addr, 5353))
-    while True:
-        data, peer = s.recvfrom(2048)
-        s.sendto(f"{name}: ".encode() + data, peer)
-threading.Thread(target=udp, daemon=True).start()
-http.server.ThreadingHTTPServer((addr, 8080), H).serve_forever()
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((addr, 5353))
+while True:
+    data, peer = s.recvfrom(2048)
+    s.sendto(f"{name}: ".encode() + data, peer)
 '''
+
+DEFAULT_SERVICES = f"""services:
+  - protocol: tcp
+    vip: {VIP}
+    port: 80
+    scheduler: rr
+    real_servers:
+      - {{address: {RS_IPS[0]}, port: 8080}}
+      - {{address: {RS_IPS[1]}, port: 8080}}
+      - {{address: {RS_IPS[2]}, port: 8080}}
+  - protocol: udp
+    vip: {VIP}
+    port: 53
+    scheduler: wlc
+    real_servers:
+      - {{address: {RS_IPS[0]}, port: 5353}}
+      - {{address: {RS_IPS[1]}, port: 5353}}
+      - {{address: {RS_IPS[2]}, port: 5353}}
+"""
 
 
 def sh(*args, check=True, ns=None, **kw):
@@ -105,7 +136,12 @@ class Topology:
 
     def start_servers(self):
         for i, ip in enumerate(RS_IPS, 1):
-            self.spawn(f"rs{i}", self.ns[f"rs{i}"], [PYTHON, "-c", HTTP_SERVER, f"rs{i}", ip])
+            conf = os.path.join(self.workdir, f"nginx-rs{i}.conf")
+            with open(conf, "w") as f:
+                f.write(NGINX_CONF.format(workdir=self.workdir, name=f"rs{i}", addr=ip))
+            self.spawn(f"rs{i}-http", self.ns[f"rs{i}"], ["nginx", "-e", os.path.join(self.workdir, f"nginx-rs{i}.log"),
+                                                          "-c", conf])
+            self.spawn(f"rs{i}-udp", self.ns[f"rs{i}"], [PYTHON, "-c", UDP_RESPONDER, f"rs{i}", ip])
         for i, ip in enumerate(RS_IPS, 1):
             self.wait_for(lambda: sh("bash", "-c", f"exec 3<>/dev/tcp/{ip}/8080", ns=self.ns[f"rs{i}"],
                                      check=False).returncode == 0, f"HTTP server rs{i}")
@@ -116,7 +152,10 @@ class Topology:
         return p
 
     # --- lbd ----------------------------------------------------------------
-    def lbd_config(self, driver):
+    def lbd_config(self, driver, services=None, connections="", extra=""):
+        """lbd's YAML for this topology: `services` replaces the default
+        services (a `services:` block), `connections` adds keys under
+        `connections:` (indented two spaces), `extra` adds top-level sections."""
         devices = {
             "af_xdp": ("net_af_xdp0,iface=lb-ext", "net_af_xdp1,iface=lb-int"),
             "af_packet": ("net_af_packet0,iface=lb-ext,qpairs=1", "net_af_packet1,iface=lb-int,qpairs=1"),
@@ -145,33 +184,21 @@ ports:
     tap_name: lbd{self.tag}-i
 connections:
   table_size: 65536
-services:
-  - protocol: tcp
-    vip: {VIP}
-    port: 80
-    scheduler: rr
-    real_servers:
-      - {{address: {RS_IPS[0]}, port: 8080}}
-      - {{address: {RS_IPS[1]}, port: 8080}}
-      - {{address: {RS_IPS[2]}, port: 8080}}
-  - protocol: udp
-    vip: {VIP}
-    port: 53
-    scheduler: wlc
-    real_servers:
-      - {{address: {RS_IPS[0]}, port: 5353}}
-      - {{address: {RS_IPS[1]}, port: 5353}}
-      - {{address: {RS_IPS[2]}, port: 5353}}
+{connections}
+{services if services is not None else DEFAULT_SERVICES}
+{extra}
 """
 
-    def start_lbd(self, lbd, lbctl, drivers=("af_xdp", "af_packet")):
-        """Starts lbd on the first driver that works; returns the driver used."""
+    def start_lbd(self, lbd, lbctl, drivers=("af_xdp", "af_packet"), **config):
+        """Starts lbd on the first driver that works; returns the driver used.
+        `config` goes to lbd_config (services, connections, extra)."""
         self.lbctl_path = lbctl
         errors = []
         for driver in drivers:
             cfg = os.path.join(self.workdir, f"lbd-{driver}.yaml")
             with open(cfg, "w") as f:
-                f.write(self.lbd_config(driver))
+                f.write(self.lbd_config(driver, **config))
+            self.config_path = cfg
             log = open(os.path.join(self.workdir, f"lbd-{driver}.log"), "w")
             p = self.spawn("lbd", self.ns["lb"], [lbd, "--config", cfg], stdout=log, stderr=subprocess.STDOUT)
             deadline = time.monotonic() + 30

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <lb/config/load.h>
+#include <lb/sched/scheduler.h>
 
 namespace lb::test {
 
@@ -43,6 +44,17 @@ inline constexpr std::string_view kOnePort =
 
 inline std::string with_port(std::string_view rest) {
   return std::string(kOnePort) + std::string(rest);
+}
+
+// "dh, fo, lblc, ...": the registry's schedulers as the unknown-scheduler
+// message lists them (the registry, not a copy, is the list of names).
+inline std::string scheduler_list() {
+  std::string out;
+  for (const auto& info : sched::schedulers()) {
+    if (!out.empty()) out += ", ";
+    out += info.name;
+  }
+  return out;
 }
 
 }  // namespace lb::test

@@ -210,14 +210,14 @@ TEST_CASE("one pass reports every error, in file order") {
           "t.yaml:6:12: ports[1].name: duplicate port name \"ext\" (also ports[0].name)",
           "t.yaml:6:38: ports[1].address: subnet 198.18.1.0/24 overlaps ports[0] \"ext\"'s "
           "subnet 198.18.1.0/24; each port needs a subnet of its own",
-          "t.yaml:11:16: services[0].scheduler: unknown scheduler \"maglev\", expected one of: "
-          "rr, wlc",
+          "t.yaml:11:16: services[0].scheduler: unknown scheduler \"maglev\", expected one of: " +
+              lb::test::scheduler_list(),
           "t.yaml:13:40: services[0].real_servers[0].weight: expected an integer 0..65535, got -1",
           "t.yaml:14:41: services[0].real_servers[1].forward: forwarding method \"dr\" is not "
           "supported yet: lbd forwards with nat only",
           "t.yaml:15:9: services[0].real_servers[2].address: required key is missing",
           "t.yaml:15:10: services[0].real_servers[2].adress: unknown key \"adress\", expected "
-          "one of: address, port, weight, forward",
+          "one of: address, port, weight, forward, upper_threshold, lower_threshold",
       });
 }
 

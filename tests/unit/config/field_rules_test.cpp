@@ -29,7 +29,7 @@ TEST_CASE("unknown keys are errors at every level, listing the expected keys") {
       {"servces: []\n",
        "t.yaml:6:1: servces: unknown key \"servces\", expected one of: eal, lcores, control, "
        "ports, "
-       "neighbors, connections, services"},
+       "neighbors, connections, services, firewall_marks"},
       {"eal: {hugepages: on}\n",
        "t.yaml:6:7: eal.hugepages: unknown key \"hugepages\", expected one of: huge_pages, "
        "memory_mb, mbufs, file_prefix, log_level, extra_args"},
@@ -41,12 +41,13 @@ TEST_CASE("unknown keys are errors at every level, listing the expected keys") {
       {"services:\n  - {protocol: tcp, vip: 198.18.1.100, port: 80, real_servers: [{address: "
        "198.18.1.11, wieght: 2}]}\n",
        "t.yaml:7:88: services[0].real_servers[0].wieght: unknown key \"wieght\", expected one of: "
-       "address, port, weight, forward"},
+       "address, port, weight, forward, upper_threshold, lower_threshold"},
   });
   // The misspelt key is not read, so the one it stood for is missing too.
   CHECK(errors_of(with_port("services:\n  - prot: tcp\n    vip: 198.18.1.100\n    port: 80\n")) ==
         Lines{"t.yaml:7:5: services[0].prot: unknown key \"prot\", expected one of: protocol, vip, "
-              "port, scheduler, real_servers",
+              "port, fwmark, scheduler, scheduler_flags, persistence, one_packet, quiesce_server, "
+              "real_servers",
               "t.yaml:7:5: services[0].protocol: required key is missing"});
 }
 
@@ -118,11 +119,11 @@ TEST_CASE("every integer field has its documented range") {
        "t.yaml:6:27: neighbors.hold_packets: expected an integer 0..65536, got 65537"},
       {"connections: {table_size: 1023}\n",
        "t.yaml:6:27: connections.table_size: expected an integer 1024..268435456, got 1023"},
-      {"services: [{protocol: tcp, vip: 198.18.1.100, port: 0}]\n",
-       "t.yaml:6:53: services[0].port: expected an integer 1..65535, got 0"},
+      {"services: [{protocol: tcp, vip: 198.18.1.100, port: 65536}]\n",
+       "t.yaml:6:53: services[0].port: expected an integer 0..65535, got 65536"},
       {"services: [{protocol: tcp, vip: 198.18.1.100, port: 80, real_servers: [{address: "
        "198.18.1.11, port: 65536}]}]\n",
-       "t.yaml:6:101: services[0].real_servers[0].port: expected an integer 1..65535, got 65536"},
+       "t.yaml:6:101: services[0].real_servers[0].port: expected an integer 0..65535, got 65536"},
       {"services: [{protocol: tcp, vip: 198.18.1.100, port: 80, real_servers: [{address: "
        "198.18.1.11, weight: 65536}]}]\n",
        "t.yaml:6:103: services[0].real_servers[0].weight: expected an integer 0..65535, got 65536"},
@@ -149,8 +150,9 @@ TEST_CASE("words must be one of their choices") {
        "info, debug; got \"verbose\""},
       {"services: [{protocol: sctp, vip: 198.18.1.100, port: 80}]\n",
        "t.yaml:6:23: services[0].protocol: expected one of: tcp, udp; got \"sctp\""},
-      {"services: [{protocol: tcp, vip: 198.18.1.100, port: 80, scheduler: lc}]\n",
-       "t.yaml:6:68: services[0].scheduler: unknown scheduler \"lc\", expected one of: rr, wlc"},
+      {"services: [{protocol: tcp, vip: 198.18.1.100, port: 80, scheduler: maglev}]\n",
+       "t.yaml:6:68: services[0].scheduler: unknown scheduler \"maglev\", expected one of: " +
+           lb::test::scheduler_list()},
       {"services: [{protocol: tcp, vip: 198.18.1.100, port: 80, real_servers: [{address: "
        "198.18.1.11, forward: fullnat}]}]\n",
        "t.yaml:6:104: services[0].real_servers[0].forward: expected one of: nat, dr, tunnel; got "

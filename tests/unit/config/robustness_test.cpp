@@ -1,11 +1,12 @@
 // Any input, however broken, gives errors and never a throw or a crash:
 // syntax errors, wrong node types everywhere, binary junk, deep nesting, and
 // random mutations of the shipped examples.
-#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
+
+#include <catch2/catch.hpp>
 
 #include "config_test.h"
 
@@ -51,10 +52,10 @@ TEST_CASE("documents that are not a map of sections") {
   CHECK(errors_of("~\n") == Lines{"t.yaml:1:1: ports: required key is missing"});
   CHECK(errors_of("lbd\n") ==
         Lines{"t.yaml:1:1: expected a map with keys: eal, lcores, control, ports, neighbors, "
-              "connections, services; got \"lbd\""});
+              "connections, services, firewall_marks; got \"lbd\""});
   CHECK(errors_of("- ports: []\n") ==
         Lines{"t.yaml:1:1: expected a map with keys: eal, lcores, control, ports, neighbors, "
-              "connections, services; got a list"});
+              "connections, services, firewall_marks; got a list"});
   CHECK(errors_of("? [a, b]\n: c\n" + with_port("")) ==
         Lines{"t.yaml:1:3: expected a key name, got a list"});
 }
@@ -84,18 +85,19 @@ TEST_CASE("wrong node types at every level are reported, never thrown") {
        "t.yaml:6:22: neighbors.static[0]: expected a map with keys: address, mac; got "
        "\"198.18.1.2\""},
       {"connections: [1]\n",
-       "t.yaml:6:14: connections: expected a map with keys: table_size; got a list"},
+       "t.yaml:6:14: connections: expected a map with keys: table_size, timeouts; got a list"},
       {"services: {protocol: tcp}\n", "t.yaml:6:11: services: expected a list, got a map"},
       {"services: [tcp]\n",
-       "t.yaml:6:12: services[0]: expected a map with keys: protocol, vip, port, scheduler, "
-       "real_servers; got \"tcp\""},
+       "t.yaml:6:12: services[0]: expected a map with keys: protocol, vip, port, fwmark, "
+       "scheduler, scheduler_flags, persistence, one_packet, quiesce_server, real_servers; got "
+       "\"tcp\""},
       {"services: [{protocol: [tcp], vip: {a: 1}, port: 80}]\n",
        "t.yaml:6:23: services[0].protocol: expected a non-empty string, got a list"},
       {"services: [{protocol: tcp, vip: 198.18.1.100, port: 80, real_servers: 198.18.1.11}]\n",
        "t.yaml:6:71: services[0].real_servers: expected a list, got \"198.18.1.11\""},
       {"services: [{protocol: tcp, vip: 198.18.1.100, port: 80, real_servers: [[1]]}]\n",
        "t.yaml:6:72: services[0].real_servers[0]: expected a map with keys: address, port, weight, "
-       "forward; got a list"},
+       "forward, upper_threshold, lower_threshold; got a list"},
   };
   for (const auto& [yaml, expected] : cases) {
     INFO(yaml);
@@ -123,7 +125,7 @@ TEST_CASE("deep nesting is a syntax error, not a stack overflow") {
                             "real_servers: " +
                             nested + "}]\n")) ==
         Lines{"t.yaml:6:72: services[0].real_servers[0]: expected a map with keys: address, port, "
-              "weight, forward; got a list"});
+              "weight, forward, upper_threshold, lower_threshold; got a list"});
 }
 
 TEST_CASE("aliases that refer to themselves do not loop") {
@@ -155,7 +157,8 @@ TEST_CASE("random edits of the examples never throw") {
   // Characters that change YAML structure, plus some that change values.
   constexpr std::string_view kAlphabet = "[]{}:,-#&*!|>'\"\n \t?%@`0123456789./abcz";
   std::mt19937 rng(2024);
-  for (const char* name : {"nat-one-arm.yaml", "nat-two-arm.yaml"}) {
+  for (const char* name :
+       {"nat-one-arm.yaml", "nat-two-arm.yaml", "fwmark-persistence.yaml", "schedulers.yaml"}) {
     const std::string original = read(lb::test::kConfDir / name);
     REQUIRE_FALSE(original.empty());
     for (int round = 0; round < 400; ++round) {

@@ -1,6 +1,7 @@
-#include <catch2/catch.hpp>
 #include <thread>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include <lb/conn/connection.h>
 
@@ -39,7 +40,7 @@ struct Fixture {
 TEST_CASE("a new TCP connection is active at once and counted once") {
   Fixture f;
   Connection c;
-  c.open(Fixture::key(6, 40000), f.dest, 3, kSyn, 1000, f.timeouts);
+  c.open(Fixture::key(6, 40000), f.dest, f.dest.port_be, 3, kSyn, 1000, f.timeouts);
   CHECK(c.state == static_cast<uint8_t>(conn::TcpState::kSynRecv));
   CHECK(f.counters.active_conns() == 1);
   CHECK(f.counters.inactive_conns() == 0);
@@ -55,7 +56,7 @@ TEST_CASE("a new TCP connection is active at once and counted once") {
 TEST_CASE("closing moves the connection from ActiveConn to InActConn, expiry removes it") {
   Fixture f;
   Connection c;
-  c.open(Fixture::key(6, 40000), f.dest, 0, kSyn, 0, f.timeouts);
+  c.open(Fixture::key(6, 40000), f.dest, f.dest.port_be, 0, kSyn, 0, f.timeouts);
   REQUIRE(c.on_packet(Direction::kOutput, kSyn | kAck, 10, f.timeouts));
   REQUIRE(c.on_packet(Direction::kInput, kAck, 20, f.timeouts));
   CHECK(c.expires_ms == 20 + 900000);
@@ -77,7 +78,7 @@ TEST_CASE("closing moves the connection from ActiveConn to InActConn, expiry rem
 TEST_CASE("UDP connections are never active and live for the UDP timeout") {
   Fixture f;
   Connection c;
-  c.open(Fixture::key(17, 5353), f.dest, 0, 0, 500, f.timeouts);
+  c.open(Fixture::key(17, 5353), f.dest, f.dest.port_be, 0, 0, 500, f.timeouts);
   CHECK(c.state == conn::kStateUdp);
   CHECK(f.counters.active_conns() == 0);
   CHECK(f.counters.inactive_conns() == 1);
@@ -93,8 +94,8 @@ TEST_CASE("counters stay exact when workers race the sweeper") {
   constexpr int kConns = 2000;
   std::vector<Connection> conns(kConns);
   for (int i = 0; i < kConns; ++i) {
-    conns[static_cast<size_t>(i)].open(Fixture::key(6, static_cast<uint16_t>(i)), f.dest, 0, kSyn,
-                                       0, f.timeouts);
+    conns[static_cast<size_t>(i)].open(Fixture::key(6, static_cast<uint16_t>(i)), f.dest,
+                                       f.dest.port_be, 0, kSyn, 0, f.timeouts);
   }
   auto feed = [&](Direction dir, uint8_t flags1, uint8_t flags2) {
     for (int round = 0; round < 20; ++round) {

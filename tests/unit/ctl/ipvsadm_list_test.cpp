@@ -2,11 +2,12 @@
 // expected lines are copied from the reference, trailing blanks included.
 #include <gnu/libc-version.h>
 
-#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <map>
 #include <random>
 #include <string>
+
+#include <catch2/catch.hpp>
 
 #include <lb/ctl/ipvsadm_list.h>
 #include <lb/ctl/protocol.h>
@@ -25,8 +26,9 @@ const std::string kHeader4096 =
 
 json real(const std::string& address, int port, const std::string& forward, long long weight,
           long long active = 0, long long inactive = 0) {
-  return {{"address", address}, {"port", port},           {"forward", forward},
-          {"weight", weight},   {"active_conns", active}, {"inactive_conns", inactive}};
+  return {{"address", address},   {"port", port},           {"forward", forward},
+          {"weight", weight},     {"active_conns", active}, {"inactive_conns", inactive},
+          {"upper_threshold", 0}, {"lower_threshold", 0},   {"persistent_conns", 0}};
 }
 
 json service(const std::string& protocol, const std::string& vip, int port,
@@ -35,7 +37,25 @@ json service(const std::string& protocol, const std::string& vip, int port,
           {"vip", vip},
           {"port", port},
           {"scheduler", scheduler},
+          {"one_packet", false},
+          {"sched_flags", json::array()},
           {"real_servers", std::move(reals)}};
+}
+
+// A firewall-mark service: "fwmark" instead of protocol, vip and port.
+json fwmark_service(long long fwmark, const std::string& scheduler, json reals = json::array()) {
+  return {{"fwmark", fwmark},
+          {"scheduler", scheduler},
+          {"one_packet", false},
+          {"sched_flags", json::array()},
+          {"real_servers", std::move(reals)}};
+}
+
+// `s` made persistent, as lbd reports it: seconds and netmask together.
+json persistent(json s, long long timeout, const std::string& netmask = "255.255.255.255") {
+  s["persistent"] = timeout;
+  s["netmask"] = netmask;
+  return s;
 }
 
 json result(json services, long long size = 4096) {
@@ -323,4 +343,277 @@ TEST_CASE("a result that breaks the contract is reported with the field's path")
         "lbd's services result: services[0].protocol: expected \"tcp\", \"udp\" or \"sctp\"");
   CHECK(message(result(json::array({service("tcp", "2001:db8::1", 80, "rr")}))) ==
         "lbd's services result: services[0].vip: expected an IPv4 address");
+}
+
+// ---- persistence, scheduler flags, one-packet, firewall marks (§3) ---------
+
+TEST_CASE("the §3 verified service lines that apply to IPv4, from lbd's result") {
+  json udp = persistent(service("udp", "10.0.0.1", 53, "sh"), 600, "255.255.255.0");
+  udp["sched_flags"] = {"sh-fallback", "sh-port"};
+  udp["one_packet"] = true;
+  json fwm7 =
+      persistent(fwmark_service(7, "mh", json::array({real("192.168.1.20", 0, "dr", 0)})), 360);
+  fwm7["sched_flags"] = {"mh-port"};
+  const json input = result(json::array({
+      fwm7,
+      udp,
+      fwmark_service(4294967295LL, "rr"),
+      service("sctp", "10.0.0.9", 3868, "rr"),
+      service("tcp", "10.0.0.1", 80, "wrr"),
+  }));
+  // fwmark 4294967295 - 0 wraps to -1: it sorts before every other service;
+  // fwmark 7 after them (§2).
+  CHECK(format_ipvsadm_list(input, true) ==
+        kHeader4096 +
+            "FWM  -1 rr\n"
+            "TCP  10.0.0.1:80 wrr\n"
+            "UDP  10.0.0.1:53 sh (sh-fallback,sh-port) persistent 600 mask 255.255.255.0 ops\n"
+            "SCTP 10.0.0.9:3868 rr\n"
+            "FWM  7 mh (mh-port) persistent 360\n"
+            "  -> 192.168.1.20:0               Route   0      0          0         \n");
+}
+
+TEST_CASE("flags print in ipvsadm's fixed order, whatever order lbd sends") {
+  json s = service("tcp", "198.18.1.100", 80, "sh");
+  s["sched_flags"] = {"sh-port", "sh-fallback"};
+  CHECK(format_ipvsadm_list(result(json::array({s})), true) ==
+        kHeader4096 + "TCP  198.18.1.100:80 sh (sh-fallback,sh-port)\n");
+  s["scheduler"] = "wrr";
+  s["sched_flags"] = {"flag-3", "flag-1"};
+  CHECK(format_ipvsadm_list(result(json::array({s})), true) ==
+        kHeader4096 + "TCP  198.18.1.100:80 wrr (flag-1,flag-3)\n");
+  // ipvsadm 1.31 has no name for flag-3 under sh or mh: the parentheses stay
+  // empty (print_sched_flags).
+  s["scheduler"] = "sh";
+  s["sched_flags"] = {"flag-3"};
+  CHECK(format_ipvsadm_list(result(json::array({s})), true) ==
+        kHeader4096 + "TCP  198.18.1.100:80 sh ()\n");
+  s["sched_flags"] = {"flag-3", "sh-port"};
+  CHECK(format_ipvsadm_list(result(json::array({s})), true) ==
+        kHeader4096 + "TCP  198.18.1.100:80 sh (sh-port)\n");
+}
+
+TEST_CASE("the mask shows only when persistent and not 255.255.255.255") {
+  const auto line = [](json s) {
+    auto listing = ipvsadm::parse_services_result(result(json::array({std::move(s)})));
+    return ipvsadm::service_line(listing.services.at(0), nullptr);
+  };
+  CHECK(line(persistent(service("tcp", "198.18.1.100", 0, "lblc"), 300)) ==
+        "TCP  198.18.1.100:0 lblc persistent 300\n");
+  CHECK(line(persistent(service("tcp", "198.18.1.100", 80, "rr"), 300, "0.0.0.0")) ==
+        "TCP  198.18.1.100:80 rr persistent 300 mask 0.0.0.0\n");
+  CHECK(line(persistent(fwmark_service(21, "wlc"), 600, "255.255.255.0")) ==
+        "FWM  21 wlc persistent 600 mask 255.255.255.0\n");
+  json udp = service("udp", "198.18.1.100", 53, "rr");
+  udp["one_packet"] = true;
+  CHECK(line(udp) == "UDP  198.18.1.100:53 rr ops\n");
+  json fwm = fwmark_service(2147483648LL, "rr");
+  CHECK(line(fwm) == "FWM  -2147483648 rr\n");  // %d, as 1.31 prints it
+}
+
+TEST_CASE("real servers of a firewall-mark service show port 0 and never a port name") {
+  FakeNames names;
+  names.services[{80, ipvsadm::kProtoTcp}] = "http";
+  names.services[{0, ipvsadm::kProtoTcp}] = "zero";
+  auto listing = ipvsadm::parse_services_result(result(json::array({
+      fwmark_service(
+          80, "rr",
+          json::array({real("198.18.2.12", 80, "nat", 1), real("198.18.2.11", 0, "nat", 1)})),
+  })));
+  ipvsadm::sort_like_ipvsadm(listing);
+  CHECK(listing.services[0].protocol == 0);
+  // libipvs leaves a fwmark service's protocol at 0, and ipvsadm looks port
+  // names up only for TCP, UDP and SCTP.
+  CHECK(ipvsadm::format_listing(listing, &names) ==
+        kHeader4096 +
+            "FWM  80 rr\n"
+            "  -> 198.18.2.11:0                Masq    1      0          0         \n"
+            "  -> 198.18.2.12:80               Masq    1      0          0         \n");
+}
+
+TEST_CASE("services sort with firewall-mark services (§2)") {
+  // Marks below 2^31 list after every address service, by mark.
+  CHECK(format_ipvsadm_list(result(json::array({
+                                fwmark_service(80, "rr"),
+                                service("udp", "198.18.1.100", 53, "rr"),
+                                fwmark_service(21, "wlc"),
+                                service("tcp", "198.18.1.100", 80, "rr"),
+                            })),
+                            true) == kHeader4096 +
+                                         "TCP  198.18.1.100:80 rr\n"
+                                         "UDP  198.18.1.100:53 rr\n"
+                                         "FWM  21 wlc\n"
+                                         "FWM  80 rr\n");
+  // Marks above 2^31 wrap negative and list before every address service;
+  // 2^31 itself differs from 0 by INT_MIN both ways, so it compares smaller
+  // than address services and they than it: where it lands is up to glibc's
+  // merge (known answer from glibc 2.36's qsort with libipvs's comparator).
+  CHECK(format_ipvsadm_list(result(json::array({
+                                service("sctp", "10.0.0.9", 3868, "rr"),
+                                fwmark_service(4294967295LL, "rr"),
+                                service("udp", "10.0.0.1", 53, "rr"),
+                                fwmark_service(2147483648LL, "rr"),
+                            })),
+                            true) == kHeader4096 +
+                                         "FWM  -1 rr\n"
+                                         "UDP  10.0.0.1:53 rr\n"
+                                         "SCTP 10.0.0.9:3868 rr\n"
+                                         "FWM  -2147483648 rr\n");
+  ipvsadm::ListedService fwm, tcp;
+  fwm.fwmark = 1;
+  fwm.protocol = 0;
+  tcp.addr = ip("10.0.0.1");
+  CHECK(ipvsadm::compare_services(fwm, tcp) > 0);
+  fwm.fwmark = 4294967295u;
+  CHECK(ipvsadm::compare_services(fwm, tcp) < 0);
+  CHECK(ipvsadm::compare_services(tcp, fwm) > 0);
+  fwm.fwmark = 2147483648u;
+  CHECK(ipvsadm::compare_services(fwm, tcp) < 0);
+  CHECK(ipvsadm::compare_services(tcp, fwm) < 0);  // INT_MIN either way
+  ipvsadm::ListedService one;
+  one.fwmark = 1;
+  CHECK(ipvsadm::compare_services(fwm, one) > 0);  // a cycle: tcp < 1 < 2^31 < tcp
+}
+
+namespace {
+
+struct CService {
+  uint32_t fwmark;
+  uint16_t af;
+  uint16_t protocol;
+  uint32_t addr;  // host order
+  uint16_t port;
+  int index;
+};
+
+// libipvs.c ipvs_cmp_services, IPv4 only.
+int libipvs_cmp_services(const void* a, const void* b) {
+  const auto* s1 = static_cast<const CService*>(a);
+  const auto* s2 = static_cast<const CService*>(b);
+  int r = static_cast<int>(s1->fwmark - s2->fwmark);
+  if (r != 0) return r;
+  r = s1->af - s2->af;
+  if (r != 0) return r;
+  r = s1->protocol - s2->protocol;
+  if (r != 0) return r;
+  r = static_cast<int>(s1->addr - s2->addr);
+  if (r != 0) return r;
+  return s1->port - s2->port;
+}
+
+}  // namespace
+
+TEST_CASE("service sorting with fwmarks matches this host's qsort on random quirky input") {
+  if (std::string(gnu_get_libc_version()) != "2.36") {
+    WARN("glibc " << gnu_get_libc_version() << ": the cross-check is for glibc 2.36");
+    return;
+  }
+  const uint32_t kMarks[] = {0, 0, 0, 1, 7, 0x7fffffff, 0x80000000, 0xffffffff};
+  const uint32_t kAddrs[] = {0x0A000001, 0xC8000001, 0x7F000001, 0x80000001};
+  const char* kProtocols[] = {"tcp", "udp", "sctp"};
+  const uint16_t kProtocolNumbers[] = {6, 17, 132};
+  std::mt19937 rng(4321);
+  for (int round = 0; round < 2000; ++round) {
+    const std::size_t n = rng() % 10;
+    std::vector<CService> c;
+    json services = json::array();
+    std::vector<uint32_t> used_marks;
+    for (std::size_t i = 0; i < n; ++i) {
+      const uint32_t mark = kMarks[rng() % std::size(kMarks)];
+      const std::string name = "s" + std::to_string(i);  // the scheduler names the entry
+      if (mark != 0) {
+        c.push_back({mark, 2, 0, 0, 0, int(i)});
+        services.push_back(fwmark_service(mark, name));
+      } else {
+        const std::size_t p = rng() % 3;
+        const uint32_t addr = kAddrs[rng() % std::size(kAddrs)];
+        const uint16_t port = static_cast<uint16_t>(rng() % 3);
+        c.push_back({0, 2, kProtocolNumbers[p], addr, port, int(i)});
+        services.push_back(
+            service(kProtocols[p], Ipv4Addr::from_host(addr).to_string(), port, name));
+      }
+    }
+    if (!c.empty()) std::qsort(c.data(), c.size(), sizeof(CService), libipvs_cmp_services);
+    auto listing = ipvsadm::parse_services_result(result(services));
+    ipvsadm::sort_like_ipvsadm(listing);
+    std::vector<std::string> ours, theirs;
+    for (const auto& s : listing.services)
+      ours.push_back(s.scheduler);
+    for (const auto& s : c)
+      theirs.push_back("s" + std::to_string(s.index));
+    REQUIRE(ours == theirs);
+  }
+}
+
+// ---- --thresholds and --persistent-conn (§2, §4) ----------------------------
+
+TEST_CASE("--thresholds: its title and rows, trailing blanks included") {
+  json r = real("192.168.1.12", 80, "dr", 3, 7, 12);
+  r["upper_threshold"] = 100;
+  r["lower_threshold"] = 50;
+  const json input = result(json::array({service("tcp", "10.0.0.1", 80, "wrr", json::array({r}))}));
+  CHECK(format_ipvsadm_list(input, true, ipvsadm::ListFormat::kThresholds) ==
+        "IP Virtual Server version 1.2.1 (size=4096)\n"
+        "Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn \n"
+        "  -> RemoteAddress:Port\n"
+        "TCP  10.0.0.1:80 wrr\n"
+        "  -> 192.168.1.12:80              100        50         7          12        \n");
+}
+
+TEST_CASE("--persistent-conn: its title and rows, trailing blanks included") {
+  json r = real("192.168.1.12", 80, "dr", 3, 7, 12);
+  r["persistent_conns"] = 2;
+  json fr = real("198.18.2.11", 0, "nat", 1, 0, 4);
+  fr["persistent_conns"] = 4294967296LL + 9;  // a 32-bit counter, as ipvsadm reads it
+  const json input = result(json::array({
+      persistent(service("tcp", "10.0.0.1", 80, "wrr", json::array({r})), 360),
+      persistent(fwmark_service(80, "rr", json::array({fr})), 600, "255.255.255.0"),
+  }));
+  CHECK(format_ipvsadm_list(input, true, ipvsadm::ListFormat::kPersistentConn) ==
+        "IP Virtual Server version 1.2.1 (size=4096)\n"
+        "Prot LocalAddress:Port            Weight    PersistConn ActiveConn InActConn \n"
+        "  -> RemoteAddress:Port\n"
+        "TCP  10.0.0.1:80 wrr persistent 360\n"
+        "  -> 192.168.1.12:80              3         2           7          12        \n"
+        "FWM  80 rr persistent 600 mask 255.255.255.0\n"
+        "  -> 198.18.2.11:0                1         9           0          4         \n");
+}
+
+TEST_CASE("the new members of the services contract are checked too") {
+  const auto message = [](const json& input) -> std::string {
+    try {
+      format_ipvsadm_list(input, true);
+    } catch (const lb::ctl::CtlError& e) {
+      return e.what();
+    }
+    return "";
+  };
+  CHECK(message(result(json::array({fwmark_service(0, "rr")}))) ==
+        "lbd's services result: services[0].fwmark: expected an integer in 1..4294967295");
+  json flags = service("tcp", "10.0.0.1", 80, "rr");
+  flags["sched_flags"] = {"sh-port"};
+  CHECK(message(result(json::array({flags}))) ==
+        "lbd's services result: services[0].sched_flags[0]: expected a scheduler flag of \"rr\" "
+        "(sh-*: sh only, mh-*: mh only, flag-1..3)");
+  flags["sched_flags"] = "sh-port";
+  CHECK(message(result(json::array({flags}))) ==
+        "lbd's services result: services[0].sched_flags: expected an array");
+  json no_mask = service("tcp", "10.0.0.1", 80, "rr");
+  no_mask["persistent"] = 300;
+  CHECK(message(result(json::array({no_mask}))) ==
+        "lbd's services result: services[0].netmask: expected a value, found none");
+  json ops = service("udp", "10.0.0.1", 53, "rr");
+  ops["one_packet"] = "yes";
+  CHECK(message(result(json::array({ops}))) ==
+        "lbd's services result: services[0].one_packet: expected true or false");
+  json r = real("10.0.0.2", 80, "nat", 1);
+  r.erase("persistent_conns");
+  CHECK(message(result(json::array({service("tcp", "10.0.0.1", 80, "rr", json::array({r}))}))) ==
+        "lbd's services result: services[0].real_servers[0].persistent_conns: expected a value, "
+        "found none");
+  r = real("10.0.0.2", 80, "nat", 1);
+  r["upper_threshold"] = -1;
+  CHECK(message(result(json::array({service("tcp", "10.0.0.1", 80, "rr", json::array({r}))}))) ==
+        "lbd's services result: services[0].real_servers[0].upper_threshold: expected an integer "
+        "in 0..4294967295");
 }

@@ -5,10 +5,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <catch2/catch.hpp>
 
 #include <lb/ctl/client.h>
 
@@ -64,6 +65,30 @@ Outcome run(const TempDir& dir, const std::string& program, const std::string& n
   return {WEXITSTATUS(wstatus), slurp(out_path), slurp(err_path)};
 }
 
+// What lbd answers to `services`: an address service of each protocol, one
+// with scheduler flags and persistence, one with one-packet scheduling, and a
+// persistent firewall-mark service.
+constexpr const char* kServices = R"({"conn_table_size":1048576,"services":[
+  {"protocol":"udp","vip":"198.18.1.100","port":53,"scheduler":"rr","one_packet":true,
+   "sched_flags":[],"real_servers":[]},
+  {"protocol":"tcp","vip":"198.18.1.100","port":80,"scheduler":"wlc","one_packet":false,
+   "sched_flags":[],"real_servers":[
+    {"address":"198.18.2.12","port":8080,"forward":"nat","weight":2,"active_conns":3,
+     "inactive_conns":40,"persistent_conns":0,"upper_threshold":100,"lower_threshold":75},
+    {"address":"198.18.2.11","port":8080,"forward":"nat","weight":1,"active_conns":0,
+     "inactive_conns":0,"persistent_conns":0,"upper_threshold":0,"lower_threshold":0}]},
+  {"fwmark":80,"scheduler":"rr","persistent":600,"netmask":"255.255.255.255","one_packet":false,
+   "sched_flags":[],"real_servers":[
+    {"address":"198.18.2.12","port":0,"forward":"nat","weight":1,"active_conns":0,
+     "inactive_conns":0,"persistent_conns":0,"upper_threshold":0,"lower_threshold":0},
+    {"address":"198.18.2.11","port":0,"forward":"nat","weight":1,"active_conns":2,
+     "inactive_conns":1,"persistent_conns":3,"upper_threshold":0,"lower_threshold":0}]},
+  {"protocol":"tcp","vip":"198.18.1.100","port":443,"scheduler":"sh","persistent":300,
+   "netmask":"255.255.255.0","one_packet":false,"sched_flags":["sh-port","sh-fallback"],
+   "real_servers":[
+    {"address":"198.18.2.11","port":443,"forward":"nat","weight":1,"active_conns":0,
+     "inactive_conns":0,"persistent_conns":5,"upper_threshold":0,"lower_threshold":0}]}]})";
+
 // lbd stand-in: the three read commands with fixed results.
 struct FakeLbd {
   explicit FakeLbd(const std::string& path) {
@@ -80,32 +105,7 @@ struct FakeLbd {
                      {"link_up", true}}}},
                   {"services", 2}};
     });
-    dispatcher.add("services", [](const json&) {
-      return json{{"conn_table_size", 1048576},
-                  {"services",
-                   {{{"protocol", "udp"},
-                     {"vip", "198.18.1.100"},
-                     {"port", 53},
-                     {"scheduler", "rr"},
-                     {"real_servers", json::array()}},
-                    {{"protocol", "tcp"},
-                     {"vip", "198.18.1.100"},
-                     {"port", 80},
-                     {"scheduler", "wlc"},
-                     {"real_servers",
-                      {{{"address", "198.18.2.12"},
-                        {"port", 8080},
-                        {"forward", "nat"},
-                        {"weight", 2},
-                        {"active_conns", 3},
-                        {"inactive_conns", 40}},
-                       {{"address", "198.18.2.11"},
-                        {"port", 8080},
-                        {"forward", "nat"},
-                        {"weight", 1},
-                        {"active_conns", 0},
-                        {"inactive_conns", 0}}}}}}}};
-    });
+    dispatcher.add("services", [](const json&) { return json::parse(kServices); });
     dispatcher.add("stats", [](const json&) {
       json worker = {{"lcore", 1},      {"rx_packets", 10},  {"rx_bytes", 1000}, {"tx_packets", 9},
                      {"tx_bytes", 900}, {"busy_cycles", 25}, {"idle_cycles", 75}};
@@ -127,7 +127,40 @@ const std::string kListing =
     "TCP  198.18.1.100:80 wlc\n"
     "  -> 198.18.2.11:8080             Masq    1      0          0         \n"
     "  -> 198.18.2.12:8080             Masq    2      3          40        \n"
-    "UDP  198.18.1.100:53 rr\n";
+    "TCP  198.18.1.100:443 sh (sh-fallback,sh-port) persistent 300 mask 255.255.255.0\n"
+    "  -> 198.18.2.11:443              Masq    1      0          0         \n"
+    "UDP  198.18.1.100:53 rr ops\n"
+    "FWM  80 rr persistent 600\n"
+    "  -> 198.18.2.11:0                Masq    1      2          1         \n"
+    "  -> 198.18.2.12:0                Masq    1      0          0         \n";
+
+const std::string kThresholdsListing =
+    "IP Virtual Server version 1.2.1 (size=1048576)\n"
+    "Prot LocalAddress:Port            Uthreshold Lthreshold ActiveConn InActConn \n"
+    "  -> RemoteAddress:Port\n"
+    "TCP  198.18.1.100:80 wlc\n"
+    "  -> 198.18.2.11:8080             0          0          0          0         \n"
+    "  -> 198.18.2.12:8080             100        75         3          40        \n"
+    "TCP  198.18.1.100:443 sh (sh-fallback,sh-port) persistent 300 mask 255.255.255.0\n"
+    "  -> 198.18.2.11:443              0          0          0          0         \n"
+    "UDP  198.18.1.100:53 rr ops\n"
+    "FWM  80 rr persistent 600\n"
+    "  -> 198.18.2.11:0                0          0          2          1         \n"
+    "  -> 198.18.2.12:0                0          0          0          0         \n";
+
+const std::string kPersistentConnListing =
+    "IP Virtual Server version 1.2.1 (size=1048576)\n"
+    "Prot LocalAddress:Port            Weight    PersistConn ActiveConn InActConn \n"
+    "  -> RemoteAddress:Port\n"
+    "TCP  198.18.1.100:80 wlc\n"
+    "  -> 198.18.2.11:8080             1         0           0          0         \n"
+    "  -> 198.18.2.12:8080             2         0           3          40        \n"
+    "TCP  198.18.1.100:443 sh (sh-fallback,sh-port) persistent 300 mask 255.255.255.0\n"
+    "  -> 198.18.2.11:443              1         5           0          0         \n"
+    "UDP  198.18.1.100:53 rr ops\n"
+    "FWM  80 rr persistent 600\n"
+    "  -> 198.18.2.11:0                1         3           2          1         \n"
+    "  -> 198.18.2.12:0                1         0           0          0         \n";
 
 const std::string kLbctl = LBCTL_PATH;
 
@@ -155,6 +188,26 @@ TEST_CASE("lbctl -Ln prints ipvsadm's listing") {
     CHECK(run(dir, kLbctl, "lbctl", {"--socket", sock, "--json", "-Ln"}).out ==
           lb::ctl::call(sock, "services").dump(2) + "\n");
   }
+}
+
+TEST_CASE("lbctl -L --thresholds and --persistent-conn print ipvsadm's other listings") {
+  TempDir dir;
+  const std::string sock = dir.file("lbd.sock");
+  FakeLbd lbd(sock);
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"-Ln", "--thresholds"},
+                                             {"-L", "--thresholds", "-n", "--exact"},
+                                             // print_title's precedence: thresholds first.
+                                             {"-Ln", "--persistent-conn", "--thresholds"}}) {
+    const Outcome o = run(dir, kLbctl, "lbctl", args, sock);
+    CHECK(o.status == 0);
+    CHECK(o.out == kThresholdsListing);
+    CHECK(o.err.empty());
+  }
+  const Outcome o = run(dir, kLbctl, "lbctl", {"-l", "-n", "--persistent-conn"}, sock);
+  CHECK(o.status == 0);
+  CHECK(o.out == kPersistentConnListing);
+  CHECK(o.err.empty());
 }
 
 TEST_CASE("lbctl invoked as ipvsadm speaks only ipvsadm") {
@@ -189,7 +242,15 @@ TEST_CASE("ipvsadm's errors keep ipvsadm's text and status") {
   check({"--clear"}, 2, "lbctl: ipvsadm command '--clear' is not supported yet\n");
   check({"-v"}, 2, "lbctl: ipvsadm command '-v' is not supported yet\n");
   check({"-L", "--stats"}, 2, "lbctl: ipvsadm option '--stats' is not supported yet\n");
+  check({"-L", "--thresholds", "--rate"}, 2,
+        "lbctl: ipvsadm option '--rate' is not supported yet\n");
   check({"-Lc"}, 2, "lbctl: ipvsadm option '-c' is not supported yet\n");
+  check({"-Ln", "--tun-info"}, 2, "lbctl: ipvsadm option '--tun-info' is not supported yet\n");
+  check({"-Ln", "--nosort"}, 2, "lbctl: ipvsadm option '--nosort' is not supported yet\n");
+  check({"-Ln", "-t", "198.18.1.100:80"}, 2, "lbctl: ipvsadm option '-t' is not supported yet\n");
+  check({"-L", "--timeout", "--persistent-conn"}, 2, "options conflicts in the list command\n");
+  check({"-L", "-c", "--thresholds"}, 2, "options conflicts in the list command\n");
+  check({"-L", "--thresholds", "--thresholds"}, 2, "multiple 'thresholds' options specified\n");
 }
 
 TEST_CASE("lbctl's own commands") {
@@ -213,6 +274,10 @@ TEST_CASE("lbctl's own commands") {
   const Outcome services = run(dir, kLbctl, "lbctl", {"services"}, sock);
   CHECK(services.status == 0);
   CHECK(services.out.find("198.18.2.11:8080") < services.out.find("198.18.2.12:8080"));
+  CHECK(services.out.find("TCP 198.18.1.100:443  scheduler sh  flags sh-port,sh-fallback  "
+                          "persistence 5m 0s netmask 255.255.255.0\n") != std::string::npos);
+  CHECK(services.out.find("UDP 198.18.1.100:53  scheduler rr  one-packet\n") != std::string::npos);
+  CHECK(services.out.find("FWM 80  scheduler rr  persistence 10m 0s\n") != std::string::npos);
 
   const Outcome version = run(dir, kLbctl, "lbctl", {"version"});
   CHECK(version.out == "lbctl 0.1.0\n");

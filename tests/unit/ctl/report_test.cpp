@@ -59,20 +59,58 @@ TEST_CASE("stats: per-worker traffic with a total, drops by name per worker and 
 
 TEST_CASE("services: sorted numerically, lbd's forwarding names") {
   const json services = json::parse(R"({"conn_table_size":1048576,"services":[
-    {"protocol":"udp","vip":"198.18.1.100","port":53,"scheduler":"rr","real_servers":[]},
-    {"protocol":"tcp","vip":"198.18.1.100","port":80,"scheduler":"rr","real_servers":[
-      {"address":"198.18.2.12","port":8080,"forward":"dr","weight":2,"active_conns":3,"inactive_conns":40},
-      {"address":"198.18.2.11","port":8080,"forward":"nat","weight":1,"active_conns":0,"inactive_conns":0}]}]})");
+    {"protocol":"udp","vip":"198.18.1.100","port":53,"scheduler":"rr","one_packet":false,
+     "sched_flags":[],"real_servers":[]},
+    {"protocol":"tcp","vip":"198.18.1.100","port":80,"scheduler":"rr","one_packet":false,
+     "sched_flags":[],"real_servers":[
+      {"address":"198.18.2.12","port":8080,"forward":"dr","weight":2,"active_conns":3,
+       "inactive_conns":40,"persistent_conns":0,"upper_threshold":0,"lower_threshold":0},
+      {"address":"198.18.2.11","port":8080,"forward":"nat","weight":1,"active_conns":0,
+       "inactive_conns":0,"persistent_conns":0,"upper_threshold":0,"lower_threshold":0}]}]})");
   CHECK(lb::ctl::format_services(services) ==
         "Connection table size: 1048576\n"
         "\n"
         "TCP 198.18.1.100:80  scheduler rr\n"
-        "  REAL SERVER       FORWARD  WEIGHT  ACTIVE  INACTIVE\n"
-        "  198.18.2.11:8080  nat           1       0         0\n"
-        "  198.18.2.12:8080  dr            2       3        40\n"
+        "  REAL SERVER       FORWARD  WEIGHT  ACTIVE  INACTIVE  PERSISTENT  UPPER  LOWER\n"
+        "  198.18.2.11:8080  nat           1       0         0           0      -      -\n"
+        "  198.18.2.12:8080  dr            2       3        40           0      -      -\n"
         "\n"
         "UDP 198.18.1.100:53  scheduler rr\n"
         "  (no real servers)\n");
+}
+
+TEST_CASE("services: flags, persistence, one-packet, thresholds, firewall marks") {
+  const json services = json::parse(R"({"conn_table_size":4096,"services":[
+    {"fwmark":80,"scheduler":"rr","persistent":600,"netmask":"255.255.255.255",
+     "one_packet":false,"sched_flags":[],"real_servers":[
+      {"address":"198.18.2.11","port":0,"forward":"nat","weight":1,"active_conns":2,
+       "inactive_conns":1,"persistent_conns":3,"upper_threshold":1000,"lower_threshold":800}]},
+    {"fwmark":21,"scheduler":"wlc","persistent":600,"netmask":"255.255.255.0",
+     "one_packet":true,"sched_flags":[],"real_servers":[]},
+    {"protocol":"udp","vip":"198.18.1.100","port":53,"scheduler":"mh","one_packet":true,
+     "sched_flags":["mh-fallback","mh-port"],"real_servers":[]},
+    {"protocol":"tcp","vip":"198.18.1.100","port":443,"scheduler":"sh","persistent":300,
+     "netmask":"255.255.255.0","one_packet":false,"sched_flags":["sh-fallback","sh-port"],
+     "real_servers":[
+      {"address":"198.18.2.12","port":443,"forward":"nat","weight":1,"active_conns":0,
+       "inactive_conns":0,"persistent_conns":0,"upper_threshold":500,"lower_threshold":0}]}]})");
+  CHECK(lb::ctl::format_services(services) ==
+        "Connection table size: 4096\n"
+        "\n"
+        "TCP 198.18.1.100:443  scheduler sh  flags sh-fallback,sh-port  persistence 5m 0s "
+        "netmask 255.255.255.0\n"
+        "  REAL SERVER      FORWARD  WEIGHT  ACTIVE  INACTIVE  PERSISTENT  UPPER  LOWER\n"
+        "  198.18.2.12:443  nat           1       0         0           0    500      -\n"
+        "\n"
+        "UDP 198.18.1.100:53  scheduler mh  flags mh-fallback,mh-port  one-packet\n"
+        "  (no real servers)\n"
+        "\n"
+        "FWM 21  scheduler wlc  persistence 10m 0s netmask 255.255.255.0  one-packet\n"
+        "  (no real servers)\n"
+        "\n"
+        "FWM 80  scheduler rr  persistence 10m 0s\n"
+        "  REAL SERVER    FORWARD  WEIGHT  ACTIVE  INACTIVE  PERSISTENT  UPPER  LOWER\n"
+        "  198.18.2.11:0  nat           1       2         1           3   1000    800\n");
 }
 
 TEST_CASE("missing fields show as '-' rather than failing") {

@@ -1,6 +1,7 @@
-#include <catch2/catch.hpp>
 #include <thread>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include <lb/dataplane/neighbor_table.h>
 

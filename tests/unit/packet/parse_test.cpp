@@ -1,5 +1,6 @@
-#include <catch2/catch.hpp>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 #include <lb/packet/builder.h>
 #include <lb/packet/parse.h>

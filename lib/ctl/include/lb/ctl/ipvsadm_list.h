@@ -11,19 +11,34 @@
 #pragma once
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include <lb/packet/addr.h>
 
 namespace lb::ctl {
 
-// `lbctl -L` / `-Ln`: parses, sorts and formats in one go. Throws CtlError
-// (bad_reply) naming the offending field when the result does not match the
-// `services` contract.
-std::string format_ipvsadm_list(const nlohmann::json& services_result, bool numeric);
+namespace ipvsadm {
+
+// The listing formats lbd can serve, in the precedence ipvsadm's print_title
+// gives them when several are asked for (--thresholds wins over
+// --persistent-conn).
+enum class ListFormat : uint8_t {
+  kPlain,           // -L
+  kThresholds,      // -L --thresholds: Uthreshold, Lthreshold, ActiveConn, InActConn
+  kPersistentConn,  // -L --persistent-conn: Weight, PersistConn, ActiveConn, InActConn
+};
+
+}  // namespace ipvsadm
+
+// `lbctl -L` / `-Ln` (and --thresholds, --persistent-conn): parses, sorts and
+// formats in one go. Throws CtlError (bad_reply) naming the offending field
+// when the result does not match the `services` contract.
+std::string format_ipvsadm_list(const nlohmann::json& services_result, bool numeric,
+                                ipvsadm::ListFormat format = ipvsadm::ListFormat::kPlain);
 
 namespace ipvsadm {
 
@@ -40,12 +55,17 @@ struct ListedDest {
   int32_t weight = 0;   // printed with %d, as the kernel's int
   uint32_t active_conns = 0;
   uint32_t inactive_conns = 0;
+  uint32_t upper_threshold = 0;   // -x; 0 = none
+  uint32_t lower_threshold = 0;   // -y
+  uint32_t persistent_conns = 0;  // persistence templates pointing at it
 };
 
 // One virtual service as ipvs_service_entry_t carries it. Fields lbd does not
-// serve yet keep their "absent" value and print nothing; they are here so
-// that persistence, scheduler flags and fwmark services slot in (§3).
+// serve (IPv6, persistence engines) keep their "absent" value and print
+// nothing.
 struct ListedService {
+  // Non-zero: a firewall-mark service, whose protocol, address and port are
+  // 0 as libipvs leaves them (so real-server ports never resolve to names).
   uint32_t fwmark = 0;
   uint16_t af = kAfInet;
   uint16_t protocol = kProtoTcp;
@@ -92,13 +112,14 @@ class NameResolver {
 const NameResolver& system_resolver();
 
 // The listing of an already sorted Listing; `names` null means numeric (-n).
-std::string format_listing(const Listing& listing, const NameResolver* names);
+std::string format_listing(const Listing& listing, const NameResolver* names,
+                           ListFormat format = ListFormat::kPlain);
 
-// The pieces, for the other listing formats to come.
-std::string title_lines();
+// The pieces. The service line is the same in every format served here.
+std::string title_lines(ListFormat format = ListFormat::kPlain);
 std::string service_line(const ListedService& service, const NameResolver* names);
 std::string dest_line(const ListedService& service, const ListedDest& dest,
-                      const NameResolver* names);
+                      const NameResolver* names, ListFormat format = ListFormat::kPlain);
 
 }  // namespace ipvsadm
 }  // namespace lb::ctl

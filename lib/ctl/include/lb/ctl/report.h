@@ -6,8 +6,9 @@
 // what it can; scripts should use `lbctl --json` instead.
 #pragma once
 
-#include <nlohmann/json.hpp>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 namespace lb::ctl {
 
@@ -15,9 +16,14 @@ std::string format_status(const nlohmann::json& status_result);
 // Per-worker traffic, every drop counter by name (per worker and total),
 // ports, connection table.
 std::string format_stats(const nlohmann::json& stats_result);
-// Services sorted by protocol, address, port (numerically; the ipvsadm
-// listing keeps ipvsadm's own order), real servers by address and port.
+// Services sorted by protocol, address, port, then firewall-mark services by
+// mark (numerically; the ipvsadm listing keeps ipvsadm's own order), real
+// servers by address and port; each service with its scheduler flags,
+// persistence and one-packet scheduling, each real server with its
+// persistent connections and thresholds.
 std::string format_services(const nlohmann::json& services_result);
+// lbctl reload: what lbd now runs.
+std::string format_reload(const nlohmann::json& reload_result);
 
 // "3d 4h 5m 6s", "5m 0s", "42s".
 std::string format_duration(long long seconds);

@@ -20,10 +20,16 @@
 // All writers must be EAL threads (rte_hash's per-lcore slot caches).
 // Creation never races with itself for one flow: RSS sends every packet of a
 // direction of a flow to one queue, and only client-side packets create.
+// Persistence templates are different: one client's parallel connections
+// reach several workers. rte_hash cannot add-if-absent, so template creation
+// (a lookup miss, then schedule and insert) runs under one of 256 striped
+// spinlocks, taken only after a lock-free lookup missed: once per client per
+// persistence timeout, the same class of cost as rte_hash's own insert lock.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include <lb/conn/connection.h>
@@ -38,7 +44,9 @@ namespace lb::dataplane {
 
 class ConnTable {
  public:
-  ConnTable(const std::string& name, uint32_t capacity, int socket, rte_rcu_qsbr* qsbr);
+  // `dest_counters`: the DestRegistry's slots, indexed by a template's slot.
+  ConnTable(const std::string& name, uint32_t capacity, int socket, rte_rcu_qsbr* qsbr,
+            sched::DestCounters* dest_counters);
   ~ConnTable();
   ConnTable(const ConnTable&) = delete;
   ConnTable& operator=(const ConnTable&) = delete;
@@ -52,11 +60,37 @@ class ConnTable {
   };
   Found lookup(const packet::FlowKeyV4& key, uint32_t hash) const noexcept;
 
-  // Creates and publishes the connection for a new flow's first packet.
-  // On failure returns nullptr and sets `why` (conn_table_full or conn_conflict).
+  // Creates and publishes the connection for a new flow's first packet, to
+  // `dest` on port `rs_port_be`, controlled by template `control` (pool index
+  // + 1, or 0). On failure returns nullptr and sets `why` (conn_table_full or
+  // conn_conflict); the caller still owns its hold on the template.
   conn::Connection* create(const packet::FlowKeyV4& key, uint32_t hash, const sched::Dest& dest,
-                           uint32_t service_id, uint8_t tcp_flags, uint64_t now_ms,
-                           const conn::Timeouts& timeouts, Drop& why) noexcept;
+                           uint16_t rs_port_be, uint32_t control, uint8_t tcp_flags,
+                           uint64_t now_ms, const conn::Timeouts& timeouts, Drop& why) noexcept;
+
+  // Persistence templates. Under template_lock(hash of the template key):
+  // look the key up again, and only if still absent create_template().
+  class TemplateLock {
+   public:
+    explicit TemplateLock(std::atomic_flag& f) noexcept;
+    ~TemplateLock() { flag_.clear(std::memory_order_release); }
+    TemplateLock(const TemplateLock&) = delete;
+    TemplateLock& operator=(const TemplateLock&) = delete;
+
+   private:
+    std::atomic_flag& flag_;
+  };
+  TemplateLock template_lock(uint32_t hash) noexcept {
+    return TemplateLock(stripes_[hash % kStripes].flag);
+  }
+  // A template for `dest`, controlling one connection (n_control = 1).
+  conn::Connection* create_template(const packet::FlowKeyV4& key, uint32_t hash,
+                                    const sched::Dest& dest, uint32_t timeout_ms, uint64_t now_ms,
+                                    Drop& why) noexcept;
+  uint32_t index_of(const conn::Connection& c) const noexcept {
+    return static_cast<uint32_t>(&c - pool_);
+  }
+  conn::Connection& at(uint32_t index) noexcept { return pool_[index]; }
 
   // --- control thread ---
   // Examines up to `budget` pool slots from where the last call stopped and
@@ -83,14 +117,23 @@ class ConnTable {
   }
 
  private:
+  static constexpr uint32_t kStripes = 256;
+  struct alignas(64) Stripe {
+    std::atomic_flag flag = ATOMIC_FLAG_INIT;
+  };
+
   static void key_reclaimed(void* self, void* key_data);
   void release_unpublished(uint32_t index) noexcept;
   void free_record(uint32_t index) noexcept;
+  void expire_flow(uint32_t index) noexcept;
+  void expire_template(uint32_t index) noexcept;
 
   uint32_t capacity_;
   rte_hash* hash_ = nullptr;
   rte_ring* free_ = nullptr;
   conn::Connection* pool_ = nullptr;
+  sched::DestCounters* dest_counters_;
+  std::unique_ptr<Stripe[]> stripes_;
   uint32_t sweep_cursor_ = 0;
   std::atomic<uint64_t> expired_{0};
   std::atomic<uint64_t> retired_count_{0};

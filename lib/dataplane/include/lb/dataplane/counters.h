@@ -56,6 +56,8 @@ namespace lb::dataplane {
   X(arp_learned, "neighbors learned or refreshed from ARP")                   \
   X(icmp_echo_replies, "ICMP echo requests to local addresses/VIPs answered") \
   X(conn_created, "connections created")                                      \
+  X(templates_created, "persistence templates created")                       \
+  X(one_packet, "datagrams scheduled one by one (one-packet services)")       \
   X(nat_in, "client packets DNATed to a real server")                         \
   X(nat_out, "real server replies SNATed back to the VIP")                    \
   X(to_kernel, "packets for the appliance passed to the exception path")      \

@@ -43,9 +43,16 @@ class Dataplane {
   void start();
   void stop() noexcept;
 
-  // Periodic housekeeping (expire connections). Call
-  // every few milliseconds; each call does a bounded amount of work.
+  // Periodic housekeeping (expire connections, let schedulers expire their
+  // caches). Call every few milliseconds; each call does a bounded amount of
+  // work.
   void tick() noexcept;
+
+  // Publishes the services, firewall-mark rules and timeouts of `cfg` (the
+  // rest of a configuration needs a restart: the caller checks that). All or
+  // nothing: throws std::invalid_argument and changes nothing when the new
+  // service set is inconsistent. Established connections continue.
+  void reload(const config::Config& cfg);
 
   const Snapshot& snapshot() const noexcept { return *publisher_.current(); }
   std::span<const PortRuntime> ports() const noexcept { return ports_; }

@@ -12,6 +12,7 @@
 #include <lb/config/model.h>
 #include <lb/conn/tcp_state.h>
 #include <lb/dataplane/ports.h>
+#include <lb/sched/classifier.h>
 #include <lb/sched/service.h>
 
 struct rte_rcu_qsbr;
@@ -20,18 +21,27 @@ namespace lb::dataplane {
 
 struct Snapshot {
   sched::ServiceTable services;
+  sched::Classifier classifier;
   conn::Timeouts timeouts;
   sched::FrozenIndex local_addrs;  // port address (be) -> port index
+  // VIPs and single-address firewall-mark destinations: lbd answers ARP and
+  // ICMP echo for them.
+  sched::FrozenIndex service_addrs;
+  // One-packet NAT services keep no connection, so their real servers'
+  // replies are translated by rule: <protocol, real server, port> -> service.
+  sched::FrozenIndex ops_replies;
   // Per port: the addresses lbd answers ARP for there — the port's own address
   // and every VIP inside its subnet; a VIP inside no port's subnet (a routed
   // VIP) is answered on every port, as a host answers for its addresses.
   std::vector<sched::FrozenIndex> arp_targets;
 };
 
-// Throws std::invalid_argument (from ServiceTable) on an inconsistent service set.
+// Throws std::invalid_argument on an inconsistent service set. `previous` is
+// the snapshot being replaced, or null: schedulers carry their state over.
 std::unique_ptr<const Snapshot> build_snapshot(const config::Config& cfg,
                                                std::span<const PortRuntime> ports,
-                                               sched::DestRegistry& registry);
+                                               sched::DestRegistry& registry,
+                                               const Snapshot* previous);
 
 class SnapshotPublisher {
  public:

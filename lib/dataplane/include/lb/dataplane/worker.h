@@ -39,6 +39,7 @@ struct WorkerShared {
   NeighborTable* neighbors = nullptr;
   rte_rcu_qsbr* qsbr = nullptr;
   rte_mempool* pool = nullptr;
+  sched::DestCounters* dest_counters = nullptr;  // the DestRegistry's slots
   const Clock* clock = nullptr;
   const std::atomic<bool>* stop = nullptr;
   uint32_t idle_sleep_us = 0;
@@ -119,8 +120,28 @@ class Worker {
   void handle_arp(uint16_t port, rte_mbuf* m, const Snapshot& snap) noexcept;
   void handle_ipv4(uint16_t port, rte_mbuf* m, const packet::PacketMeta& meta,
                    const Snapshot& snap) noexcept;
-  void handle_vip(rte_mbuf* m, const packet::PacketMeta& meta, const Snapshot& snap) noexcept;
-  void handle_reply(rte_mbuf* m, const packet::PacketMeta& meta, const Snapshot& snap) noexcept;
+  // The first packet of a flow to a service address: classify, schedule,
+  // create the connection (or not, for one-packet scheduling), DNAT.
+  void handle_new_flow(rte_mbuf* m, const packet::PacketMeta& meta, uint32_t hash,
+                       const Snapshot& snap) noexcept;
+  // Packets of a known connection: client -> real server (DNAT), and the
+  // real server's replies (SNAT).
+  void handle_client(rte_mbuf* m, const packet::PacketMeta& meta, conn::Connection& c,
+                     const Snapshot& snap) noexcept;
+  void handle_reply(rte_mbuf* m, const packet::PacketMeta& meta, conn::Connection& c,
+                    const Snapshot& snap) noexcept;
+  // A reply from a real server of a one-packet service (no connection).
+  bool handle_one_packet_reply(rte_mbuf* m, const packet::PacketMeta& meta,
+                               const Snapshot& snap) noexcept;
+  // The real server of a persistent service's new connection, from the
+  // client's template (created if needed). With `hold`, the connection about
+  // to be opened is counted on the template and `control` names it.
+  const sched::Dest* persistent_dest(const sched::Service& svc, const packet::PacketMeta& meta,
+                                     uint32_t hash, bool hold, uint32_t& control,
+                                     Drop& why) noexcept;
+  // DNAT towards `rs`, TTL, forward.
+  void forward_to_real_server(rte_mbuf* m, const packet::PacketMeta& meta, uint32_t rs_addr_be,
+                              uint16_t rs_port_be) noexcept;
   // For the appliance itself: to the kernel through port `port`'s exception path.
   void to_kernel(uint16_t port, rte_mbuf* m) noexcept;
   void answer_echo(uint16_t port, rte_mbuf* m, const packet::PacketMeta& meta) noexcept;

@@ -37,6 +37,9 @@ class DestRegistry {
   // std::length_error when every slot is taken.
   uint32_t slot_for(const DestIdentity& identity);
   DestCounters& counters(uint32_t slot) noexcept { return slots_[slot]; }
+  // The slots as one array: the data plane indexes it by slot (templates
+  // store the slot of their server, which can change).
+  DestCounters* base() noexcept { return slots_.get(); }
   uint32_t capacity() const noexcept { return capacity_; }
   uint32_t used() const noexcept { return next_; }
 
