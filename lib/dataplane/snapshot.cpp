@@ -78,6 +78,8 @@ std::unique_ptr<const Snapshot> build_snapshot(const config::Config& cfg,
   snap->local_addrs = sched::FrozenIndex(locals);
   for (const auto& t : targets)
     snap->arp_targets.emplace_back(t);
+  // Everything is accepted: only now do the real servers' shared settings change.
+  snap->services.commit(registry);
   return snap;
 }
 

@@ -12,6 +12,10 @@ DestRegistry::DestRegistry(uint32_t capacity)
       weight_seen_(capacity, false),
       capacity_(capacity) {}
 
+uint32_t DestRegistry::last_weight_with(uint32_t slot, uint32_t weight) const noexcept {
+  return !weight_seen_[slot] || weight != 0 ? weight : last_weight_[slot];
+}
+
 uint32_t DestRegistry::record_weight(uint32_t slot, uint32_t weight) {
   if (!weight_seen_[slot] || weight != 0) last_weight_[slot] = weight;
   weight_seen_[slot] = true;

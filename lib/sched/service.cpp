@@ -69,15 +69,15 @@ ServiceTable::ServiceTable(std::span<const ServiceSpec> specs, DestRegistry& reg
     dests.reserve(spec.real_servers.size());
     for (auto rs = spec.real_servers.rbegin(); rs != spec.real_servers.rend(); ++rs) {
       const uint32_t slot = registry.slot_for(identity(spec, *rs));
-      DestCounters& counters = registry.counters(slot);
-      counters.set_thresholds(rs->upper_threshold, rs->lower_threshold);
       dests.push_back(Dest{slot, rs->addr, packet::hton16(rs->port), rs->weight,
-                           registry.record_weight(slot, rs->weight), rs->forward, &counters});
+                           registry.last_weight_with(slot, rs->weight), rs->forward,
+                           &registry.counters(slot)});
+      updates_.push_back({slot, rs->weight, rs->upper_threshold, rs->lower_threshold});
     }
     if (spec.quiesce_server &&
         std::any_of(dests.begin(), dests.end(), [&](const Dest& d) { return joined(d, before); })) {
       for (const Dest& d : dests)
-        d.counters->reset_scheduling_view();
+        quiesce_slots_.push_back(d.id);
     }
     services_.push_back(std::make_unique<Service>(
         id, spec, std::move(dests), before != nullptr ? &before->scheduler() : nullptr));
@@ -90,6 +90,15 @@ ServiceTable::ServiceTable(std::span<const ServiceSpec> specs, DestRegistry& reg
   }
   by_key_ = FrozenIndex(keys);
   vips_ = FrozenIndex(vips);
+}
+
+void ServiceTable::commit(DestRegistry& registry) const noexcept {
+  for (const DestUpdate& u : updates_) {
+    registry.counters(u.slot).set_thresholds(u.upper_threshold, u.lower_threshold);
+    registry.record_weight(u.slot, u.weight);
+  }
+  for (const uint32_t slot : quiesce_slots_)
+    registry.counters(slot).reset_scheduling_view();
 }
 
 void ServiceTable::maintain(uint64_t now_ms) const noexcept {

@@ -110,6 +110,7 @@ TEST_CASE("quiesce server: a joining real server restarts least-connection accou
   DestRegistry reg(16);
   std::vector<ServiceSpec> two = {quiesce_service(2)};
   ServiceTable first(two, reg);
+  first.commit(reg);
   DestCounters& a = counters_of(first, 11);
   const uint32_t old_gen = a.bind(true);
   bind_n(a, 4);
@@ -117,6 +118,7 @@ TEST_CASE("quiesce server: a joining real server restarts least-connection accou
 
   std::vector<ServiceSpec> three = {quiesce_service(3)};
   ServiceTable second(three, reg, &first);
+  second.commit(reg);
   // The scheduling view starts again; what ipvsadm shows does not change.
   CHECK(a.overhead() == 0);
   CHECK(a.active_conns() == 1);
@@ -132,6 +134,7 @@ TEST_CASE("quiesce server: a joining real server restarts least-connection accou
 
   // Rebuilding with the same servers is not a join: nothing is reset.
   ServiceTable third(three, reg, &second);
+  third.commit(reg);
   CHECK(a.overhead() == 1);
 }
 
@@ -141,9 +144,27 @@ TEST_CASE("without quiesce server a joining real server resets nothing") {
   spec.quiesce_server = false;
   std::vector<ServiceSpec> two = {spec};
   ServiceTable first(two, reg);
+  first.commit(reg);
   bind_n(counters_of(first, 11), 3);
   spec.real_servers.push_back({.addr = *Ipv4Addr::parse("198.18.2.13"), .port = 80});
   std::vector<ServiceSpec> three = {spec};
   ServiceTable second(three, reg, &first);
+  second.commit(reg);
   CHECK(counters_of(second, 11).overhead() == 3);
+}
+
+TEST_CASE("building a service table changes nothing shared until it is committed") {
+  DestRegistry reg(16);
+  auto spec = quiesce_service(2);
+  spec.real_servers[0].upper_threshold = 1;
+  std::vector<ServiceSpec> specs = {spec};
+  ServiceTable built(specs, reg);
+  DestCounters& a = counters_of(built, 11);
+  a.bind(false);
+  CHECK_FALSE(
+      a.overloaded);  // the threshold is not applied yet: a rejected change must leave no trace
+  CHECK(a.upper_threshold == 0);
+  built.commit(reg);
+  CHECK(a.upper_threshold == 1);
+  CHECK(a.overloaded);
 }

@@ -27,6 +27,7 @@ struct SchedFixture {
     }
     std::vector<sched::ServiceSpec> specs{spec};
     table = sched::ServiceTable(specs, registry);
+    table.commit(registry);
     return *table.services()[0];
   }
 
@@ -56,6 +57,7 @@ struct SchedFixture {
   const sched::Service& make(const sched::ServiceSpec& s) {
     std::vector<sched::ServiceSpec> specs{s};
     table = sched::ServiceTable(specs, registry);
+    table.commit(registry);
     return *table.services()[0];
   }
 
@@ -64,6 +66,7 @@ struct SchedFixture {
   const sched::Service& reload(const sched::ServiceSpec& s) {
     std::vector<sched::ServiceSpec> specs{s};
     sched::ServiceTable next(specs, registry, &table);
+    next.commit(registry);
     table = std::move(next);
     return *table.services()[0];
   }

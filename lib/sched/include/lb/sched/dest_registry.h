@@ -44,7 +44,9 @@ class DestRegistry {
   uint32_t used() const noexcept { return next_; }
 
   // The kernel's last_weight: the weight the server was added with, then its
-  // latest non-zero weight. Returns it after recording `weight`.
+  // latest non-zero weight. last_weight_with() says what it would be with
+  // `weight` without recording it; record_weight() records it.
+  uint32_t last_weight_with(uint32_t slot, uint32_t weight) const noexcept;
   uint32_t record_weight(uint32_t slot, uint32_t weight);
 
  private:

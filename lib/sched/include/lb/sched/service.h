@@ -65,11 +65,16 @@ class ServiceTable {
   ServiceTable() = default;
   // Validates scheduler names and duplicate services; throws
   // std::invalid_argument with a message naming the service. `previous` is
-  // the table being replaced: schedulers hand their state over and, for
-  // quiesce-server services, a real server that joins resets the others'
-  // least-connection accounting.
+  // the table being replaced: schedulers hand their state over.
+  //
+  // Building changes nothing shared (beyond allocating registry slots): the
+  // real servers' thresholds, last weights and quiesce-server resets are
+  // applied by commit(), which the caller runs once the whole new
+  // configuration has been accepted - so a rejected change leaves the
+  // running one untouched.
   ServiceTable(std::span<const ServiceSpec> specs, DestRegistry& registry,
                const ServiceTable* previous = nullptr);
+  void commit(DestRegistry& registry) const noexcept;
 
   const Service* find(uint8_t proto, uint32_t vip_be, uint16_t port_be) const noexcept {
     auto i = by_key_.find(service_index_key(proto, vip_be, port_be));
@@ -94,10 +99,19 @@ class ServiceTable {
   void maintain(uint64_t now_ms) const noexcept;
 
  private:
+  struct DestUpdate {
+    uint32_t slot;
+    uint32_t weight;
+    uint32_t upper_threshold;
+    uint32_t lower_threshold;
+  };
+
   std::vector<std::unique_ptr<Service>> services_;
   std::vector<packet::Ipv4Addr> vip_list_;
   FrozenIndex by_key_;
   FrozenIndex vips_;
+  std::vector<DestUpdate> updates_;      // for commit()
+  std::vector<uint32_t> quiesce_slots_;  // for commit(): reset their scheduling view
 };
 
 }  // namespace lb::sched
