@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "least_weighted.h"
+
 namespace lb::sched::locality {
 
 void Index::maintain(uint64_t now_ms, uint64_t expiration_ms) noexcept {
@@ -70,22 +72,7 @@ SlotMap::SlotMap(std::span<const Dest> dests) {
 }
 
 int32_t least_weighted(std::span<const Dest> dests) noexcept {
-  size_t i = 0;
-  while (i < dests.size() && !dests[i].usable())
-    ++i;
-  if (i == dests.size()) return kNoDest;
-  size_t least = i;
-  uint64_t loh = dests[least].counters->overhead();
-  for (++i; i < dests.size(); ++i) {
-    const Dest& d = dests[i];
-    if (d.overloaded()) continue;
-    const uint64_t doh = d.counters->overhead();
-    if (loh * d.weight > doh * dests[least].weight) {
-      least = i;
-      loh = doh;
-    }
-  }
-  return static_cast<int32_t>(least);
+  return sched::least_weighted(dests, connection_overhead);
 }
 
 bool overloaded(std::span<const Dest> dests, int32_t i) noexcept {

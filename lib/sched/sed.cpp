@@ -10,6 +10,8 @@
 // Stateless: reads the atomic counters, so any number of workers may call it.
 #include <lb/sched/scheduler.h>
 
+#include "least_weighted.h"
+
 namespace lb::sched {
 
 namespace {
@@ -22,25 +24,7 @@ class ShortestExpectedDelay final : public Scheduler {
  public:
   explicit ShortestExpectedDelay(const SchedulerConfig& config) : dests_(config.dests) {}
 
-  int32_t pick(const PickInput&) noexcept override {
-    size_t i = 0;
-    while (i < dests_.size() && !dests_[i].usable())
-      ++i;
-    if (i == dests_.size()) return kNoDest;
-
-    size_t least = i;
-    uint64_t loh = sed_overhead(dests_[least]);
-    for (++i; i < dests_.size(); ++i) {
-      const Dest& d = dests_[i];
-      if (d.overloaded()) continue;
-      const uint64_t doh = sed_overhead(d);
-      if (loh * d.weight > doh * dests_[least].weight) {
-        least = i;
-        loh = doh;
-      }
-    }
-    return static_cast<int32_t>(least);
-  }
+  int32_t pick(const PickInput&) noexcept override { return least_weighted(dests_, sed_overhead); }
 
  private:
   std::span<const Dest> dests_;
