@@ -10,7 +10,7 @@ packages=(
   dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev
   libyaml-cpp-dev libfmt-dev nlohmann-json3-dev libcli11-dev libspdlog-dev catch2 libbenchmark-dev
   # tests and demo: namespaces, packet crafting, real clients and servers
-  iproute2 ethtool procps python3 python3-scapy curl iputils-ping socat nginx-light
+  iproute2 ethtool procps python3 python3-scapy curl iputils-ping socat nginx-light tcpdump
 )
 
 missing=()

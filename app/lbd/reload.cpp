@@ -30,6 +30,10 @@ void compare_ports(const config::Config& a, const config::Config& b,
     if (p.mtu != q.mtu) field("mtu");
     if (p.exception_path != q.exception_path) field("exception_path");
     if (p.tap_name != q.tap_name) field("tap_name");
+    if (p.tunnel_sources.has_value() != q.tunnel_sources.has_value() ||
+        (p.tunnel_sources && !same(*p.tunnel_sources, *q.tunnel_sources))) {
+      field("tunnel_sources");
+    }
   }
 }
 

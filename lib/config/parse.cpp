@@ -146,9 +146,9 @@ ControlConfig parse_control(Reader& reader, const Field& field) {
 
 PortConfig parse_port(Reader& reader, const Field& field, PortSites& sites) {
   PortConfig port;
-  const MapReader map(
-      reader, field,
-      {"name", "device", "address", "gateway", "mac", "mtu", "exception_path", "tap_name"});
+  const MapReader map(reader, field,
+                      {"name", "device", "address", "gateway", "mac", "mtu", "exception_path",
+                       "tap_name", "tunnel_sources"});
   sites.entry = site_of(field, true);
   if (auto f = map.require("name")) {
     auto name = read_name(reader, *f, 1, 12, is_port_name_char, "[a-z0-9_-]");
@@ -170,6 +170,10 @@ PortConfig parse_port(Reader& reader, const Field& field, PortSites& sites) {
     sites.gateway = site_of(*f, port.gateway.has_value());
   }
   if (auto f = map.get("mac")) port.mac = read_unicast_mac(reader, *f);
+  if (auto f = map.get("tunnel_sources")) {
+    port.tunnel_sources = read_prefix(reader, *f);
+    sites.tunnel_sources = site_of(*f, port.tunnel_sources.has_value());
+  }
   read_int_key(reader, map, "mtu", port.mtu, 576, 9000);
   read_bool_key(reader, map, "exception_path", port.exception_path);
 

@@ -36,6 +36,7 @@ struct PortSites {
   Site address;
   Site gateway;
   Site tap_name;  // ok also when defaulted from a valid name
+  Site tunnel_sources;
 };
 
 struct StaticNeighborSites {

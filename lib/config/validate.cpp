@@ -171,21 +171,6 @@ void check_static_neighbors(Reader& reader, const Config& config, const Sites& s
 // Direct routing and IPIP tunnelling arrive in a later issue. Until the data
 // plane implements them a config asking for them is refused, not silently
 // NATed. Delete this function and its call when they land.
-void reject_unsupported_forwarding(Reader& reader, const Config& config, const Sites& sites) {
-  for (size_t s = 0; s < config.services.size(); ++s) {
-    const auto& reals = config.services[s].real_servers;
-    for (size_t r = 0; r < reals.size(); ++r) {
-      const Site& site = sites.services[s].real_servers[r].forward;
-      if (site.ok && reals[r].forward != sched::ForwardMethod::kNat) {
-        error_at(reader, site,
-                 fmt::format("forwarding method \"{}\" is not supported yet: lbd forwards with "
-                             "nat only",
-                             sched::to_string(reals[r].forward)));
-      }
-    }
-  }
-}
-
 bool is_fwmark_service(const ServiceSites& site) {
   return !absent(site.fwmark);
 }
@@ -246,6 +231,129 @@ void check_service_settings(Reader& reader, const sched::ServiceSpec& service,
   }
 }
 
+// The port whose subnet holds `addr` (a directly connected host), if any.
+std::optional<size_t> port_reaching(const Config& config, const Sites& sites,
+                                    packet::Ipv4Addr addr) {
+  for (size_t i = 0; i < config.ports.size(); ++i) {
+    if (sites.ports[i].address.ok && config.ports[i].address.contains(addr)) return i;
+  }
+  return std::nullopt;
+}
+
+std::string port_subnets(const Config& config, const Sites& sites) {
+  std::string out;
+  for (size_t i = 0; i < config.ports.size(); ++i) {
+    if (!sites.ports[i].address.ok) continue;
+    if (!out.empty()) out += ", ";
+    out += fmt::format("\"{}\" {}", config.ports[i].name, network_of(config.ports[i].address));
+  }
+  return out;
+}
+
+// Where a real server's packets go, by its forwarding method: never to lbd
+// itself, and on a path the method can take.
+void check_real_server_path(Reader& reader, const Config& config, const Sites& sites, size_t s,
+                            size_t r) {
+  const sched::ServiceSpec& service = config.services[s];
+  const sched::RealServerSpec& real = service.real_servers[r];
+  const RealServerSites& site = sites.services[s].real_servers[r];
+  const std::string_view method = sched::to_string(real.forward);
+  // Any method sends the packet towards the real server's address: lbd's own
+  // address or a VIP there would loop back into lbd.
+  if (auto port = port_with_address(config, sites, real.addr)) {
+    error_at(reader, site.address,
+             fmt::format("real server {} is {}'s own address", real.addr.to_string(),
+                         port_label(config, sites, *port)));
+    return;
+  }
+  for (size_t t = 0; t < config.services.size(); ++t) {
+    if (sites.services[t].vip.ok && config.services[t].vip == real.addr) {
+      error_at(reader, site.address,
+               fmt::format("real server {} is the VIP of {}; forwarding ({}) to a VIP would loop",
+                           real.addr.to_string(), sites.services[t].entry.path, method));
+      return;
+    }
+  }
+  if (real.forward == sched::ForwardMethod::kNat) return;
+  // Direct routing and tunnels leave the packet as the client sent it, to
+  // the VIP's port: the real server cannot listen elsewhere. (A port-0 or
+  // firewall-mark service's real servers keep each packet's port anyway.)
+  const bool keeps_port = service.fwmark != 0 || service.port == 0;
+  if (site.port.ok && !keeps_port && real.port != service.port) {
+    error_at(reader, site.port,
+             fmt::format("port {} differs from the service's port {}: {} forwards the client's "
+                         "packet unchanged, so the real server must listen on {}; leave the port "
+                         "out, or use forward: nat to translate it",
+                         real.port, service.port, method, service.port));
+  }
+  if (keeps_port && site.port.ok && real.port != 0) {
+    error_at(reader, site.port,
+             fmt::format("port {}: a {} real server of a {} service keeps each packet's port; "
+                         "leave the port out (0)",
+                         real.port, method, service.fwmark != 0 ? "firewall-mark" : "port-0"));
+  }
+  if (port_reaching(config, sites, real.addr)) return;
+  if (real.forward == sched::ForwardMethod::kDirectRoute) {
+    error_at(reader, site.address,
+             fmt::format("real server {} uses direct routing but is on none of lbd's subnets "
+                         "({}); direct routing addresses the frame to the server's MAC, so the "
+                         "server must share a link with lbd: put it on a port's subnet, or use "
+                         "forward: tunnel",
+                         real.addr.to_string(), port_subnets(config, sites)));
+    return;
+  }
+  const bool has_gateway = std::any_of(config.ports.begin(), config.ports.end(),
+                                       [](const PortConfig& p) { return p.gateway.has_value(); });
+  if (!has_gateway) {
+    error_at(reader, site.address,
+             fmt::format("tunnel real server {} is on none of lbd's subnets ({}) and no port has "
+                         "a gateway to reach it",
+                         real.addr.to_string(), port_subnets(config, sites)));
+  }
+}
+
+// A port's tunnel source pool: lbd answers ARP for every address in it, so it
+// must hold none of lbd's other addresses, and stay small.
+void check_tunnel_sources(Reader& reader, const Config& config, const Sites& sites) {
+  constexpr uint8_t kShortestPool = 22;  // 1022 addresses
+  for (size_t i = 0; i < config.ports.size(); ++i) {
+    const Site& site = sites.ports[i].tunnel_sources;
+    if (!site.ok) continue;
+    const packet::Ipv4Prefix& pool = *config.ports[i].tunnel_sources;
+    if (pool.len < kShortestPool) {
+      error_at(reader, site,
+               fmt::format("{} is too large a tunnel source pool: at most a /{} ({} addresses)",
+                           pool.to_string(), kShortestPool, (1u << (32 - kShortestPool)) - 2));
+      continue;
+    }
+    for (size_t p = 0; p < config.ports.size(); ++p) {
+      if (sites.ports[p].address.ok && pool.contains(config.ports[p].address.addr)) {
+        error_at(
+            reader, site,
+            fmt::format("{} holds {}'s own address {}", pool.to_string(),
+                        port_label(config, sites, p), config.ports[p].address.addr.to_string()));
+      }
+    }
+    for (size_t t = 0; t < config.services.size(); ++t) {
+      if (sites.services[t].vip.ok && config.services[t].fwmark == 0 &&
+          pool.contains(config.services[t].vip)) {
+        error_at(reader, site,
+                 fmt::format("{} holds the VIP {} of {}", pool.to_string(),
+                             config.services[t].vip.to_string(), sites.services[t].entry.path));
+      }
+    }
+    for (size_t p = 0; p < i; ++p) {
+      const auto& other = config.ports[p].tunnel_sources;
+      if (sites.ports[p].tunnel_sources.ok &&
+          (other->contains(pool.addr) || pool.contains(other->addr))) {
+        error_at(reader, site,
+                 fmt::format("{} overlaps {} of {}", pool.to_string(), other->to_string(),
+                             port_label(config, sites, p)));
+      }
+    }
+  }
+}
+
 void check_services(Reader& reader, const Config& config, const Sites& sites) {
   const auto& services = config.services;
   for (size_t s = 0; s < services.size(); ++s) {
@@ -282,23 +390,8 @@ void check_services(Reader& reader, const Config& config, const Sites& sites) {
           break;
         }
       }
-      if (!real_site.forward.ok || reals[r].forward != sched::ForwardMethod::kNat) continue;
-      // NAT rewrites the destination to the real server and routes it out of
-      // a port: lbd's own address or a VIP there would loop back into lbd.
-      if (auto port = port_with_address(config, sites, reals[r].addr)) {
-        error_at(reader, real_site.address,
-                 fmt::format("real server {} is {}'s own address", reals[r].addr.to_string(),
-                             port_label(config, sites, *port)));
-        continue;
-      }
-      for (size_t t = 0; t < services.size(); ++t) {
-        if (sites.services[t].vip.ok && services[t].vip == reals[r].addr) {
-          error_at(reader, real_site.address,
-                   fmt::format("real server {} is the VIP of {}; NAT to a VIP would loop",
-                               reals[r].addr.to_string(), sites.services[t].entry.path));
-          break;
-        }
-      }
+      if (!real_site.forward.ok) continue;
+      check_real_server_path(reader, config, sites, s, r);
     }
   }
 }
@@ -386,7 +479,7 @@ void validate(Reader& reader, const Config& config, const Sites& sites) {
   check_services(reader, config, sites);
   check_one_packet_real_servers(reader, config, sites);
   check_mark_rules(reader, config, sites);
-  reject_unsupported_forwarding(reader, config, sites);
+  check_tunnel_sources(reader, config, sites);
 }
 
 }  // namespace lb::config::detail

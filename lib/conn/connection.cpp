@@ -6,6 +6,7 @@ std::string_view state_name(uint8_t state) noexcept {
   if (state == kStateUdp) return "UDP";
   if (state == kStateIcmp) return "ICMP";
   if (state == kStateTemplate) return "NONE";  // the kernel prints templates as NONE or ASSURED
+  if (state == kStateFragment) return "FRAGMENT";
   if (state < kTcpStateCount) return to_string(static_cast<TcpState>(state));
   return "ERR!";
 }

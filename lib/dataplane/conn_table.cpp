@@ -171,6 +171,30 @@ conn::Connection* ConnTable::create_template(const packet::FlowKeyV4& key, uint3
   return &t;
 }
 
+bool ConnTable::record_fragment(const packet::FlowKeyV4& key, uint32_t target_be,
+                                sched::ForwardMethod method, bool rewrite_source,
+                                uint64_t now_ms) noexcept {
+  const uint32_t hash = rte_hash_hash(hash_, &key);
+  if (const Found f = lookup(key, hash); f.conn != nullptr) {
+    // The same ID reused by its sender within the timeout: the newest wins
+    // only if it goes the same way; otherwise the old record ages out first.
+    f.conn->expires_ms.store(now_ms + conn::kFragmentTimeoutMs, std::memory_order_relaxed);
+    return true;
+  }
+  uint32_t index = 0;
+  if (rte_ring_dequeue_elem(free_, &index, sizeof(uint32_t)) != 0) return false;
+  conn::Connection& r = pool_[index];
+  r.table_keys.store(1, std::memory_order_relaxed);
+  r.open_fragment(key, target_be, method, rewrite_source, now_ms);
+  if (rte_hash_add_key_with_hash_data(hash_, &key, hash,
+                                      reinterpret_cast<void*>(encode(index, false))) < 0) {
+    r.table_keys.store(0, std::memory_order_relaxed);
+    free_record(index);
+    return false;
+  }
+  return true;
+}
+
 void ConnTable::release_unpublished(uint32_t index) noexcept {
   pool_[index].abandon();
   pool_[index].table_keys.store(0, std::memory_order_relaxed);
@@ -189,6 +213,8 @@ uint32_t ConnTable::expire(uint64_t now_ms, uint32_t budget) noexcept {
     } else if (c.expire_template_if_due(now_ms)) {
       expire_template(i);
       ++expired;
+    } else if (c.expire_fragment_if_due(now_ms)) {
+      expire_key(i);
     }
   }
   expired_.fetch_add(expired, std::memory_order_relaxed);
@@ -212,8 +238,12 @@ void ConnTable::expire_template(uint32_t index) noexcept {
   conn::Connection& t = pool_[index];
   dest_counters_[t.dest_slot.load(std::memory_order_acquire)].persist.fetch_sub(
       1, std::memory_order_relaxed);
+  expire_key(index);
+}
+
+void ConnTable::expire_key(uint32_t index) noexcept {
   retired_count_.fetch_add(1, std::memory_order_relaxed);
-  rte_hash_del_key(hash_, &t.client);
+  rte_hash_del_key(hash_, &pool_[index].client);
 }
 
 void ConnTable::key_reclaimed(void* self, void* key_data) {

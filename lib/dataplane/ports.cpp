@@ -173,6 +173,7 @@ std::vector<PortRuntime> start_ports(const config::Config& cfg, rte_mempool* poo
     rt.address = p.address;
     rt.gateway = p.gateway;
     rt.mtu = p.mtu;
+    rt.tunnel_sources = p.tunnel_sources;
     rt.port_id = find_port(p.name, device_name(p.device));
     configure(p.name, rt.port_id, queues, p.mtu, pool);
     warn_if_queues_unpolled(p.name, p.device, queues);

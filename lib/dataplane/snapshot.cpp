@@ -8,6 +8,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include <lb/packet/wire.h>
+#include <lb/tunnel/ipip.h>
 
 namespace lb::dataplane {
 
@@ -48,10 +49,18 @@ std::unique_ptr<const Snapshot> build_snapshot(const config::Config& cfg,
 
   std::vector<std::pair<uint64_t, uint32_t>> locals;
   std::vector<std::vector<std::pair<uint64_t, uint32_t>>> targets(ports.size());
+  std::vector<std::pair<uint64_t, uint32_t>> tunnel_sources;
   for (size_t i = 0; i < ports.size(); ++i) {
     locals.emplace_back(ports[i].address.addr.be, static_cast<uint32_t>(i));
     targets[i].emplace_back(ports[i].address.addr.be, 0);
+    if (const auto& pool = ports[i].tunnel_sources) {
+      for (const packet::Ipv4Addr a : tunnel::pool_addresses(*pool)) {
+        tunnel_sources.emplace_back(a.be, static_cast<uint32_t>(i));
+        targets[i].emplace_back(a.be, 0);
+      }
+    }
   }
+  snap->tunnel_addrs = sched::FrozenIndex(tunnel_sources);
   std::vector<packet::Ipv4Addr> service_addrs(snap->services.vips().begin(),
                                               snap->services.vips().end());
   for (const packet::Ipv4Addr a : snap->classifier.addresses()) {

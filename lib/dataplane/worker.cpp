@@ -34,7 +34,11 @@ void TxQueue::flush(WorkerStats& stats) noexcept {
 }
 
 Worker::Worker(const WorkerShared& shared, uint16_t index, WorkerStats& stats)
-    : shared_(shared), index_(index), stats_(stats), hold_(shared.hold_packets) {
+    : shared_(shared),
+      index_(index),
+      stats_(stats),
+      hold_(shared.hold_packets),
+      tunnel_id_(static_cast<uint16_t>(index << 14)) {
   for (size_t p = 0; p < shared_.ports.size(); ++p) {
     tx_[p].init(shared_.ports[p].port_id, index, true);
     if (shared_.ports[p].tap_id != kNoPort) tap_tx_[p].init(shared_.ports[p].tap_id, index, false);
@@ -106,14 +110,6 @@ void Worker::transmit(uint16_t port, rte_mbuf* m, const packet::MacAddr& dst) no
   eth->dst = dst.bytes;
   eth->src = shared_.ports[port].mac.bytes;
   tx_[port].push(m, stats_);
-}
-
-void Worker::forward(rte_mbuf* m, packet::Ipv4Addr dst) noexcept {
-  const Route r = route(shared_.ports, dst);
-  if (r.port == kNoPort) return drop(m, Drop::no_route);
-  const auto* ip = rte_pktmbuf_mtod_offset(m, const packet::Ipv4Hdr*, sizeof(packet::EthHdr));
-  if (packet::ntoh16(ip->total_length) > shared_.ports[r.port].mtu) return drop(m, Drop::too_big);
-  send_to_next_hop(m, r);
 }
 
 NeighborTable::Resolution Worker::resolve(uint16_t port, packet::Ipv4Addr next_hop) noexcept {

@@ -7,6 +7,7 @@
 #include <rte_mbuf.h>
 
 #include <lb/dataplane/worker.h>
+#include <lb/nat/icmp.h>
 #include <lb/nat/rewrite.h>
 #include <lb/packet/wire.h>
 
@@ -27,8 +28,12 @@ bool is_tcp_or_udp(uint8_t proto) noexcept {
 void Worker::handle_ipv4(uint16_t port, rte_mbuf* m, const packet::PacketMeta& meta,
                          const Snapshot& snap) noexcept {
   const uint32_t dst = meta.key.dst;
-  const bool echo =
-      meta.key.proto == packet::kIpProtoIcmp && meta.icmp_type == packet::kIcmpEchoRequest;
+  const bool icmp = meta.key.proto == packet::kIpProtoIcmp;
+  const bool echo = icmp && meta.icmp_type == packet::kIcmpEchoRequest;
+  // ICMP errors about connections (and about lbd's own tunnel packets) are
+  // matched by the packet they quote before anything else looks at them.
+  if (icmp && packet::is_icmp_error(meta.icmp_type) && handle_icmp_error(port, m, meta, snap))
+    return;
   if (const auto owner = snap.local_addrs.find(dst)) {
     if (echo) return answer_echo(port, m, meta);
     return to_kernel(static_cast<uint16_t>(*owner), m);
@@ -38,14 +43,15 @@ void Worker::handle_ipv4(uint16_t port, rte_mbuf* m, const packet::PacketMeta& m
     const uint32_t hash = shared_.conns->hash(meta.key);
     const ConnTable::Found found = shared_.conns->lookup(meta.key, hash);
     if (found.conn != nullptr) {
-      return found.reply ? handle_reply(m, meta, *found.conn, snap)
-                         : handle_client(m, meta, *found.conn, snap);
+      return found.reply ? handle_reply(port, m, meta, *found.conn, snap)
+                         : handle_client(m, meta, hash, *found.conn, snap);
     }
     if (service_addr || snap.classifier.covers(dst)) return handle_new_flow(m, meta, hash, snap);
-    if (handle_one_packet_reply(m, meta, snap)) return;
-  } else if (service_addr) {
+    if (handle_one_packet_reply(port, m, meta, snap)) return;
+  } else if (service_addr || snap.tunnel_addrs.find(dst)) {
     if (echo) return answer_echo(port, m, meta);
-    return drop(m, Drop::vip_protocol);
+    return drop(m, icmp && packet::is_icmp_error(meta.icmp_type) ? Drop::icmp_no_connection
+                                                                 : Drop::vip_protocol);
   }
   // Broadcast and multicast (routing protocols, VRRP, DHCP) are the
   // appliance's to judge, as on any host: the kernel of the arrival port.
@@ -63,7 +69,7 @@ void Worker::handle_new_flow(rte_mbuf* m, const packet::PacketMeta& meta, uint32
   const sched::Service* svc = mark != 0 ? snap.services.find_fwmark(mark) : nullptr;
   if (svc == nullptr) svc = snap.services.lookup(meta.key.proto, meta.key.dst, meta.key.dport);
   if (svc == nullptr) return drop(m, Drop::no_service);
-  if (meta.ttl <= 1) return drop(m, Drop::ttl_exceeded);
+  if (meta.ttl <= 1) return expire_ttl(m, meta, meta.key.dst);
   // Like IPVS, only a SYN (without RST) opens a TCP connection.
   if (meta.key.proto == packet::kIpProtoTcp &&
       ((meta.tcp_flags & packet::kTcpSyn) == 0 || (meta.tcp_flags & packet::kTcpRst) != 0)) {
@@ -83,7 +89,7 @@ void Worker::handle_new_flow(rte_mbuf* m, const packet::PacketMeta& meta, uint32
   const uint16_t rs_port = dest->port_be != 0 ? dest->port_be : meta.key.dport;
   if (one_packet) {
     stats_.event(Event::one_packet);
-    return forward_to_real_server(m, meta, dest->addr.be, rs_port);
+    return deliver(m, meta, dest->forward, dest->addr.be, rs_port, hash);
   }
   conn::Connection* c = shared_.conns->create(meta.key, hash, *dest, rs_port, control,
                                               meta.tcp_flags, now_ms_, snap.timeouts, why);
@@ -92,57 +98,69 @@ void Worker::handle_new_flow(rte_mbuf* m, const packet::PacketMeta& meta, uint32
     return drop(m, why);
   }
   stats_.event(Event::conn_created);
-  forward_to_real_server(m, meta, c->rs_addr_be, c->rs_port_be);
+  deliver(m, meta, c->forward, c->rs_addr_be, c->rs_port_be, hash);
 }
 
-void Worker::handle_client(rte_mbuf* m, const packet::PacketMeta& meta, conn::Connection& c,
-                           const Snapshot& snap) noexcept {
-  if (meta.ttl <= 1) return drop(m, Drop::ttl_exceeded);
-  if (!c.on_packet(conn::Direction::kInput, meta.tcp_flags, now_ms_, snap.timeouts)) {
+void Worker::handle_client(rte_mbuf* m, const packet::PacketMeta& meta, uint32_t hash,
+                           conn::Connection& c, const Snapshot& snap) noexcept {
+  if (meta.ttl <= 1) return expire_ttl(m, meta, meta.key.dst);
+  // Direct routing and tunnels never see replies: the kernel's input-only
+  // TCP state table (IP_VS_CONN_F_NOOUTPUT).
+  const conn::Direction dir = c.forward == sched::ForwardMethod::kNat ? conn::Direction::kInput
+                                                                      : conn::Direction::kInputOnly;
+  if (!c.on_packet(dir, meta.tcp_flags, now_ms_, snap.timeouts)) {
     return drop(m, Drop::conn_expiring);
   }
-  forward_to_real_server(m, meta, c.rs_addr_be, c.rs_port_be);
+  deliver(m, meta, c.forward, c.rs_addr_be, c.rs_port_be, hash);
 }
 
-void Worker::forward_to_real_server(rte_mbuf* m, const packet::PacketMeta& meta,
-                                    uint32_t rs_addr_be, uint16_t rs_port_be) noexcept {
-  const auto frame = frame_of(m);
-  nat::rewrite_destination(frame, meta, rs_addr_be, rs_port_be);
-  nat::decrement_ttl(frame, meta);
-  stats_.event(Event::nat_in);
-  forward(m, packet::Ipv4Addr{rs_addr_be});
-}
-
-void Worker::handle_reply(rte_mbuf* m, const packet::PacketMeta& meta, conn::Connection& c,
-                          const Snapshot& snap) noexcept {
-  if (meta.ttl <= 1) return drop(m, Drop::ttl_exceeded);
+void Worker::handle_reply(uint16_t port, rte_mbuf* m, const packet::PacketMeta& meta,
+                          conn::Connection& c, const Snapshot& snap) noexcept {
+  const uint32_t router = shared_.ports[port].address.addr.be;
+  if (meta.ttl <= 1) return expire_ttl(m, meta, router);
   if (!c.on_packet(conn::Direction::kOutput, meta.tcp_flags, now_ms_, snap.timeouts)) {
     return drop(m, Drop::conn_expiring);
+  }
+  if (meta.ip_flags & packet::kMetaFirstFragment) {
+    record_fragment(meta, c.client.dst, sched::ForwardMethod::kNat, true);
   }
   const auto frame = frame_of(m);
   nat::rewrite_source(frame, meta, c.client.dst, c.client.dport);
   nat::decrement_ttl(frame, meta);
   stats_.event(Event::nat_out);
-  forward(m, packet::Ipv4Addr{c.client.src});
+  forward(m, packet::Ipv4Addr{c.client.src}, router);
 }
 
-bool Worker::handle_one_packet_reply(rte_mbuf* m, const packet::PacketMeta& meta,
+bool Worker::handle_one_packet_reply(uint16_t port, rte_mbuf* m, const packet::PacketMeta& meta,
                                      const Snapshot& snap) noexcept {
   if (meta.key.proto != packet::kIpProtoUdp) return false;
   const auto svc =
       snap.ops_replies.find(sched::service_index_key(meta.key.proto, meta.key.src, meta.key.sport));
   if (!svc) return false;
+  const uint32_t router = shared_.ports[port].address.addr.be;
   if (meta.ttl <= 1) {
-    drop(m, Drop::ttl_exceeded);
+    expire_ttl(m, meta, router);
     return true;
   }
   const sched::ServiceSpec& spec = snap.services.services()[*svc]->spec();
+  if (meta.ip_flags & packet::kMetaFirstFragment) {
+    record_fragment(meta, spec.vip.be, sched::ForwardMethod::kNat, true);
+  }
   const auto frame = frame_of(m);
   nat::rewrite_source(frame, meta, spec.vip.be, packet::hton16(spec.port));
   nat::decrement_ttl(frame, meta);
   stats_.event(Event::nat_out);
-  forward(m, packet::Ipv4Addr{meta.key.dst});
+  forward(m, packet::Ipv4Addr{meta.key.dst}, router);
   return true;
+}
+
+void Worker::expire_ttl(rte_mbuf* m, const packet::PacketMeta& meta, uint32_t src_be) noexcept {
+  if (send_icmp_error({rte_pktmbuf_mtod_offset(m, const uint8_t*, meta.l3_off), meta.ip_len},
+                      packet::kIcmpTimeExceeded, nat::kIcmpCodeTtlExceeded, 0, src_be,
+                      meta.key.src)) {
+    stats_.event(Event::icmp_time_exceeded_sent);
+  }
+  drop(m, Drop::ttl_exceeded);
 }
 
 void Worker::to_kernel(uint16_t port, rte_mbuf* m) noexcept {

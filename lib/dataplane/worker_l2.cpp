@@ -31,7 +31,7 @@ constexpr Drop drop_for(ParseResult r) noexcept {
     case ParseResult::kBadIpChecksum:
       return Drop::bad_ip_checksum;
     case ParseResult::kIpFragment:
-      return Drop::ip_fragment;
+      return Drop::fragment_unknown;
     case ParseResult::kTruncatedL4:
       return Drop::truncated_l4;
     case ParseResult::kBadL4Header:
@@ -62,6 +62,7 @@ void Worker::handle_port_frame(uint16_t port, rte_mbuf* m, const Snapshot& snap)
   }
   if (r == ParseResult::kArp) return handle_arp(port, m, snap);
   if (r == ParseResult::kIpv4) return handle_ipv4(port, m, meta, snap);
+  if (r == ParseResult::kIpFragment) return handle_later_fragment(port, m, meta, snap);
   drop(m, drop_for(r));
 }
 
@@ -134,7 +135,9 @@ void Worker::handle_kernel_frame(uint16_t port, rte_mbuf* m) noexcept {
     if (dst.is_limited_broadcast() || shared_.ports[port].address.is_broadcast(dst)) {
       return transmit(port, m, packet::MacAddr::broadcast());
     }
-    return forward(m, dst);
+    // Too big for the port with DF: the kernel hears about it from lbd, as
+    // from any router.
+    return forward(m, dst, shared_.ports[port].address.addr.be);
   }
   if (r == ParseResult::kArp || r == ParseResult::kNotIp) return drop(m, Drop::exception_not_ipv4);
   drop(m, drop_for(r));

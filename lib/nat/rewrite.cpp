@@ -100,4 +100,20 @@ bool decrement_ttl(std::span<uint8_t> frame, const packet::PacketMeta& meta) noe
   return true;
 }
 
+void rewrite_destination_address(std::span<uint8_t> frame, const packet::PacketMeta& meta,
+                                 uint32_t addr_be) noexcept {
+  uint8_t* addr = frame.data() + meta.l3_off + kAddrOffset<Side::kDestination>;
+  auto* ip = header_at<packet::Ipv4Hdr>(frame, meta.l3_off);
+  ip->checksum = checksum_update32(ip->checksum, load<uint32_t>(addr), addr_be);
+  store(addr, addr_be);
+}
+
+void rewrite_source_address(std::span<uint8_t> frame, const packet::PacketMeta& meta,
+                            uint32_t addr_be) noexcept {
+  uint8_t* addr = frame.data() + meta.l3_off + kAddrOffset<Side::kSource>;
+  auto* ip = header_at<packet::Ipv4Hdr>(frame, meta.l3_off);
+  ip->checksum = checksum_update32(ip->checksum, load<uint32_t>(addr), addr_be);
+  store(addr, addr_be);
+}
+
 }  // namespace lb::nat

@@ -1,5 +1,7 @@
 #include <lb/packet/parse.h>
 
+#include <cstring>
+
 #include <lb/packet/addr.h>
 #include <lb/packet/checksum.h>
 #include <lb/packet/wire.h>
@@ -31,8 +33,13 @@ ParseResult parse_l4(std::span<const uint8_t> frame, const Ipv4Hdr& ip, PacketMe
     case kIpProtoUdp: {
       const auto* udp = header_at<UdpHdr>(l4, 0);
       if (udp == nullptr) return ParseResult::kTruncatedL4;
+      // The UDP length covers the whole datagram, which a first fragment
+      // carries only the start of.
       const unsigned udp_len = ntoh16(udp->length);
-      if (udp_len < sizeof(UdpHdr) || udp_len > l4_len) return ParseResult::kBadL4Header;
+      const bool first_fragment = (meta.ip_flags & kMetaFirstFragment) != 0;
+      if (udp_len < sizeof(UdpHdr) || (udp_len > l4_len && !first_fragment)) {
+        return ParseResult::kBadL4Header;
+      }
       meta.key.sport = udp->sport;
       meta.key.dport = udp->dport;
       return ParseResult::kIpv4;
@@ -85,13 +92,46 @@ ParseResult parse_frame(std::span<const uint8_t> frame, PacketMeta& meta,
   }
   meta.l4_off = static_cast<uint16_t>(meta.l3_off + ip->ihl_bytes());
   meta.ttl = ip->ttl;
+  meta.ip_id = ip->id;
   meta.key.src = ip->src;
   meta.key.dst = ip->dst;
   meta.key.proto = ip->protocol;
-  if ((ntoh16(ip->frag_off) & (kIpv4FlagMf | kIpv4FragOffsetMask)) != 0) {
+  const uint16_t frag = ntoh16(ip->frag_off);
+  if (frag & kIpv4FlagDf) meta.ip_flags |= kMetaDontFragment;
+  if ((frag & kIpv4FragOffsetMask) != 0) {
+    meta.ip_flags |= kMetaLaterFragment;
     return ParseResult::kIpFragment;
   }
+  // A first fragment carries the L4 header: it is classified like its flow.
+  if (frag & kIpv4FlagMf) meta.ip_flags |= kMetaFirstFragment;
   return parse_l4(frame, *ip, meta);
+}
+
+bool parse_icmp_quote(std::span<const uint8_t> frame, const PacketMeta& meta,
+                      IcmpQuote& quote) noexcept {
+  quote = IcmpQuote{};
+  quote.end = static_cast<uint16_t>(meta.l3_off + meta.ip_len);
+  quote.l3_off = static_cast<uint16_t>(meta.l4_off + sizeof(IcmpHdr));
+  const auto msg = frame.first(quote.end);
+  const auto* ip = header_at<Ipv4Hdr>(msg, quote.l3_off);
+  if (ip == nullptr || (ip->version_ihl >> 4) != 4 || ip->ihl_bytes() < sizeof(Ipv4Hdr) ||
+      quote.l3_off + ip->ihl_bytes() > quote.end) {
+    return false;
+  }
+  quote.l4_off = static_cast<uint16_t>(quote.l3_off + ip->ihl_bytes());
+  quote.key.src = ip->src;
+  quote.key.dst = ip->dst;
+  quote.key.proto = ip->protocol;
+  // Ports only from an unfragmented or first-fragment quote that includes them.
+  const bool first = (ntoh16(ip->frag_off) & kIpv4FragOffsetMask) == 0;
+  if (first && (ip->protocol == kIpProtoTcp || ip->protocol == kIpProtoUdp) &&
+      quote.l4_off + 4u <= quote.end) {
+    const auto* ports = msg.data() + quote.l4_off;
+    std::memcpy(&quote.key.sport, ports, 2);
+    std::memcpy(&quote.key.dport, ports + 2, 2);
+    quote.has_ports = true;
+  }
+  return true;
 }
 
 const char* to_string(ParseResult r) noexcept {

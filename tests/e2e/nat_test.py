@@ -12,7 +12,7 @@ import re
 import subprocess
 import sys
 
-from topology import CLIENT_IP, LB_EXT_IP, PYTHON, RS_IPS, VIP, Topology, sh
+from topology import LB_EXT_IP, PYTHON, VIP, Topology, sh
 
 HTTP_CLIENT = r'''
 import collections, http.client, json, sys

@@ -90,6 +90,9 @@ def sh(*args, check=True, ns=None, **kw):
 
 
 class Topology:
+    # lbd's `gateway` on the ext port (None: no gateway line in the YAML).
+    ext_gateway = None
+
     def __init__(self, tag=None):
         self.tag = tag or f"{os.getpid() % 100000}"
         self.ns = {n: f"lbd{self.tag}-{n}" for n in ("client", "lb", "sw", "rs1", "rs2", "rs3")}
@@ -160,6 +163,7 @@ class Topology:
             "af_xdp": ("net_af_xdp0,iface=lb-ext", "net_af_xdp1,iface=lb-int"),
             "af_packet": ("net_af_packet0,iface=lb-ext,qpairs=1", "net_af_packet1,iface=lb-int,qpairs=1"),
         }[driver]
+        gateway = f"    gateway: {self.ext_gateway}\n" if self.ext_gateway else ""
         return f"""# Written by tests/e2e/topology.py for this run.
 eal:
   huge_pages: auto
@@ -177,7 +181,7 @@ ports:
   - name: ext
     device: "{devices[0]}"
     address: {LB_EXT_IP}/24
-    tap_name: lbd{self.tag}-e
+{gateway}    tap_name: lbd{self.tag}-e
   - name: int
     device: "{devices[1]}"
     address: {LB_INT_IP}/24
@@ -210,6 +214,12 @@ connections:
             self.stop_process("lbd", p)
             errors.append(f"{driver}: {open(log.name).read()}")
         raise RuntimeError("lbd did not start:\n" + "\n".join(errors))
+
+    def capture(self, name, ns, dev, flt=""):
+        """A Capture (tcpdump) started through spawn(), so close() stops it
+        whatever happens."""
+        return Capture(lambda argv, **kw: self.spawn(f"tcpdump-{name}", ns, argv, **kw),
+                       os.path.join(self.workdir, f"{name}.pcap"), dev, flt)
 
     def lbctl(self, *args, check=True):
         return subprocess.run([self.lbctl_path, "-S", self.socket, *args], check=check, capture_output=True, text=True)
@@ -259,3 +269,42 @@ connections:
 
     def __exit__(self, *exc):
         self.close()
+
+
+class Capture:
+    """tcpdump on one interface into a pcap file; lines() and count() read it
+    back through a filter. `start(argv, **kw)` runs argv in the namespace and
+    returns its Popen. Immediate mode matters: otherwise libpcap hands packets
+    over only when a ring block fills or its timeout expires, and what arrived
+    in the last second before stop() is lost."""
+
+    def __init__(self, start, path, dev, flt=""):
+        if not shutil.which("tcpdump"):
+            raise RuntimeError("tcpdump is required (apt-get install tcpdump)")
+        self.path = path
+        self.proc = start(["tcpdump", "-i", dev, "--immediate-mode", "-U", "-n", "-w", path] + ([flt] if flt else []),
+                          stderr=subprocess.PIPE, text=True)
+        seen = ""
+        while "listening on" not in seen:
+            line = self.proc.stderr.readline()
+            if not line:
+                raise RuntimeError(f"tcpdump on {dev} did not start: {seen}")
+            seen += line
+        self.summary = ""
+
+    def stop(self):
+        """Stops tcpdump; returns its summary ("N packets captured ... M
+        dropped by kernel") on one line."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            self.proc.wait(timeout=10)
+        self.summary = " ".join(self.proc.stderr.read().split())
+        return self.summary
+
+    def lines(self, flt=""):
+        out = subprocess.run(["tcpdump", "-r", self.path, "-nn", "-e"] + ([flt] if flt else []),
+                             capture_output=True, text=True, check=True)
+        return out.stdout.splitlines()
+
+    def count(self, flt=""):
+        return len(self.lines(flt))

@@ -1,5 +1,5 @@
 // Rules relating several fields: duplicates, overlapping subnets, addresses
-// that must not coincide, and forwarding methods not implemented yet. Each
+// that must not coincide, and what each forwarding method can reach. Each
 // error points at the later of the fields involved.
 #include <catch2/catch.hpp>
 
@@ -131,31 +131,91 @@ TEST_CASE("real servers: an address and port appear once per service") {
               "services[0].real_servers[0] (198.18.1.11:80)"});
 }
 
-TEST_CASE("real servers: dr and tunnel are refused until they are implemented") {
-  CHECK(errors_of(service_with("      - {address: 198.18.1.11, forward: dr}\n")) ==
-        Lines{"t.yaml:11:41: services[0].real_servers[0].forward: forwarding method \"dr\" is not "
-              "supported yet: lbd forwards with nat only"});
-  CHECK(errors_of(service_with("      - {address: 198.18.1.11, forward: tunnel}\n")) ==
-        Lines{"t.yaml:11:41: services[0].real_servers[0].forward: forwarding method \"tunnel\" is "
-              "not supported yet: lbd forwards with nat only"});
-  // ipvsadm's aliases name the same methods.
-  CHECK(errors_of(service_with("      - {address: 198.18.1.11, forward: route}\n")) ==
-        Lines{"t.yaml:11:41: services[0].real_servers[0].forward: forwarding method \"dr\" is not "
-              "supported yet: lbd forwards with nat only"});
-  CHECK(errors_of(service_with("      - {address: 198.18.1.11, forward: masq}\n")) == kLoaded);
+TEST_CASE("real servers: direct routing needs a server on one of lbd's subnets") {
+  CHECK(errors_of(service_with("      - {address: 198.18.1.11, forward: dr}\n")) == kLoaded);
+  // ipvsadm's alias names the same method.
+  CHECK(errors_of(service_with("      - {address: 198.18.1.11, forward: route}\n")) == kLoaded);
+  CHECK(errors_of(service_with("      - {address: 192.0.2.10, forward: dr}\n")) ==
+        Lines{"t.yaml:11:19: services[0].real_servers[0].address: real server 192.0.2.10 uses "
+              "direct routing but is on none of lbd's subnets (\"ext\" 198.18.1.0/24); direct "
+              "routing addresses the frame to the server's MAC, so the server must share a link "
+              "with lbd: put it on a port's subnet, or use forward: tunnel"});
 }
 
-TEST_CASE("real servers: a NAT real server is neither lbd's address nor a VIP") {
+TEST_CASE("real servers: a tunnel server is on a subnet or behind the gateway") {
+  CHECK(errors_of(service_with("      - {address: 198.18.1.11, forward: tunnel}\n")) == kLoaded);
+  // Behind the gateway (the test port has one).
+  CHECK(errors_of(service_with("      - {address: 192.0.2.10, forward: tunnel}\n")) == kLoaded);
+  CHECK(errors_of("ports:\n"
+                  "  - {name: ext, device: d0, address: 198.18.1.1/24}\n"
+                  "services:\n"
+                  "  - {protocol: tcp, vip: 198.18.1.100, port: 80, real_servers: "
+                  "[{address: 192.0.2.10, forward: tunnel}]}\n") ==
+        Lines{"t.yaml:4:75: services[0].real_servers[0].address: tunnel real server 192.0.2.10 "
+              "is on none of lbd's subnets (\"ext\" 198.18.1.0/24) and no port has a gateway to "
+              "reach it"});
+}
+
+TEST_CASE("real servers: direct routing and tunnels cannot change the port") {
+  CHECK(errors_of(service_with("      - {address: 198.18.1.11, port: 80, forward: dr}\n")) ==
+        kLoaded);
+  CHECK(errors_of(service_with("      - {address: 198.18.1.11, port: 8080, forward: dr}\n")) ==
+        Lines{"t.yaml:11:38: services[0].real_servers[0].port: port 8080 differs from the "
+              "service's port 80: dr forwards the client's packet unchanged, so the real server "
+              "must listen on 80; leave the port out, or use forward: nat to translate it"});
+  CHECK(errors_of(service_with("      - {address: 198.18.1.11, port: 8080, forward: tunnel}\n")) ==
+        Lines{"t.yaml:11:38: services[0].real_servers[0].port: port 8080 differs from the "
+              "service's port 80: tunnel forwards the client's packet unchanged, so the real "
+              "server must listen on 80; leave the port out, or use forward: nat to translate it"});
+  // Firewall-mark services keep each packet's port.
+  CHECK(errors_of(with_port("firewall_marks:\n  - {mark: 1, protocol: tcp, destination: "
+                            "198.18.1.100, ports: [80, 443]}\n"
+                            "services:\n  - fwmark: 1\n    real_servers:\n"
+                            "      - {address: 198.18.1.11, forward: dr}\n"
+                            "      - {address: 198.18.1.12, port: 443, forward: dr}\n")) ==
+        Lines{"t.yaml:12:38: services[0].real_servers[1].port: port 443: a dr real server of a "
+              "firewall-mark service keeps each packet's port; leave the port out (0)"});
+}
+
+TEST_CASE("ports: a tunnel source pool is small and holds none of lbd's addresses") {
+  const auto port = [](std::string_view pool) {
+    return "ports:\n  - {name: ext, device: d0, address: 198.18.1.1/24, tunnel_sources: " +
+           std::string(pool) +
+           "}\nservices:\n  - {protocol: tcp, vip: 198.18.1.100, port: 80, real_servers: "
+           "[{address: 198.18.1.11, forward: tunnel}]}\n";
+  };
+  CHECK(errors_of(port("198.18.4.0/28")) == kLoaded);
+  CHECK(errors_of(port("198.18.1.96/28")) ==
+        Lines{"t.yaml:2:69: ports[0].tunnel_sources: 198.18.1.96/28 holds the VIP 198.18.1.100 "
+              "of services[0]"});
+  CHECK(errors_of(port("198.18.1.0/28")) ==
+        Lines{"t.yaml:2:69: ports[0].tunnel_sources: 198.18.1.0/28 holds ports[0] \"ext\"'s own "
+              "address 198.18.1.1"});
+  CHECK(errors_of(port("198.18.0.0/16")) ==
+        Lines{"t.yaml:2:69: ports[0].tunnel_sources: 198.18.0.0/16 is too large a tunnel source "
+              "pool: at most a /22 (1022 addresses)"});
+  CHECK(errors_of(port("198.18.4.1/28")) ==
+        Lines{"t.yaml:2:69: ports[0].tunnel_sources: 198.18.4.1/28 has bits set past its /28; "
+              "expected the prefix's first address, 198.18.4.0/28"});
+}
+
+TEST_CASE("real servers: no method forwards to lbd's own address or a VIP") {
   CHECK(errors_of(service_with("      - {address: 198.18.1.1}\n")) ==
         Lines{"t.yaml:11:19: services[0].real_servers[0].address: real server 198.18.1.1 is "
               "ports[0] \"ext\"'s own address"});
   CHECK(errors_of(service_with("      - {address: 198.18.1.100, port: 8080}\n")) ==
         Lines{"t.yaml:11:19: services[0].real_servers[0].address: real server 198.18.1.100 is the "
-              "VIP of services[0]; NAT to a VIP would loop"});
+              "VIP of services[0]; forwarding (nat) to a VIP would loop"});
   CHECK(errors_of(service_with("      - {address: 198.18.1.50}\n"
                                "  - {protocol: udp, vip: 198.18.1.50, port: 53}\n")) ==
         Lines{"t.yaml:11:19: services[0].real_servers[0].address: real server 198.18.1.50 is the "
-              "VIP of services[1]; NAT to a VIP would loop"});
+              "VIP of services[1]; forwarding (nat) to a VIP would loop"});
+  CHECK(errors_of(service_with("      - {address: 198.18.1.100, forward: dr}\n")) ==
+        Lines{"t.yaml:11:19: services[0].real_servers[0].address: real server 198.18.1.100 is the "
+              "VIP of services[0]; forwarding (dr) to a VIP would loop"});
+  CHECK(errors_of(service_with("      - {address: 198.18.1.1, forward: tunnel}\n")) ==
+        Lines{"t.yaml:11:19: services[0].real_servers[0].address: real server 198.18.1.1 is "
+              "ports[0] \"ext\"'s own address"});
 }
 
 TEST_CASE("static neighbors are on a port's subnet, unique and fit the table") {
@@ -196,9 +256,9 @@ TEST_CASE("one pass reports every error, in file order") {
       "    port: 80\n"
       "    scheduler: maglev\n"  // 11
       "    real_servers:\n"
-      "      - {address: 198.18.1.11, weight: -1}\n"   // 13
-      "      - {address: 198.18.1.12, forward: dr}\n"  // 14
-      "      - {adress: 198.18.1.13}\n");              // 15
+      "      - {address: 198.18.1.11, weight: -1}\n"  // 13
+      "      - {address: 192.0.2.12, forward: dr}\n"  // 14
+      "      - {adress: 198.18.1.13}\n");             // 15
   CHECK_FALSE(result.config);
   CHECK(
       lb::test::error_lines(result) ==
@@ -213,8 +273,11 @@ TEST_CASE("one pass reports every error, in file order") {
           "t.yaml:11:16: services[0].scheduler: unknown scheduler \"maglev\", expected one of: " +
               lb::test::scheduler_list(),
           "t.yaml:13:40: services[0].real_servers[0].weight: expected an integer 0..65535, got -1",
-          "t.yaml:14:41: services[0].real_servers[1].forward: forwarding method \"dr\" is not "
-          "supported yet: lbd forwards with nat only",
+          "t.yaml:14:19: services[0].real_servers[1].address: real server 192.0.2.12 uses direct "
+          "routing but is on none of lbd's subnets (\"ext\" 198.18.1.0/24, \"ext\" "
+          "198.18.1.0/24); direct routing "
+          "addresses the frame to the server's MAC, so the server must share a link with lbd: "
+          "put it on a port's subnet, or use forward: tunnel",
           "t.yaml:15:9: services[0].real_servers[2].address: required key is missing",
           "t.yaml:15:10: services[0].real_servers[2].adress: unknown key \"adress\", expected "
           "one of: address, port, weight, forward, upper_threshold, lower_threshold",

@@ -35,7 +35,7 @@ TEST_CASE("unknown keys are errors at every level, listing the expected keys") {
        "memory_mb, mbufs, file_prefix, log_level, extra_args"},
       {"    MTU: 1500\n",
        "t.yaml:6:5: ports[0].MTU: unknown key \"MTU\", expected one of: name, device, address, "
-       "gateway, mac, mtu, exception_path, tap_name"},
+       "gateway, mac, mtu, exception_path, tap_name, tunnel_sources"},
       {"neighbors: {static: [{address: 198.18.1.9, mac: \"02:00:00:00:00:01\", ttl: 5}]}\n",
        "t.yaml:6:70: neighbors.static[0].ttl: unknown key \"ttl\", expected one of: address, mac"},
       {"services:\n  - {protocol: tcp, vip: 198.18.1.100, port: 80, real_servers: [{address: "

@@ -109,7 +109,7 @@ TEST_CASE("wrong node types at every level are reported, never thrown") {
         Lines{"t.yaml:1:8: ports: expected a list, got a map"});
   CHECK(errors_of("ports: [[ext]]\n") ==
         Lines{"t.yaml:1:9: ports[0]: expected a map with keys: name, device, address, gateway, "
-              "mac, mtu, exception_path, tap_name; got a list"});
+              "mac, mtu, exception_path, tap_name, tunnel_sources; got a list"});
 }
 
 TEST_CASE("deep nesting is a syntax error, not a stack overflow") {

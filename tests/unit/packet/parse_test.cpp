@@ -126,25 +126,127 @@ TEST_CASE("truncated and malformed L4 headers are rejected") {
   CHECK(parse(udp, m) == ParseResult::kBadL4Header);
 }
 
-TEST_CASE("fragments are recognised before their L4 header is read") {
+TEST_CASE("a first fragment parses like its flow; a later one gives addresses and ID only") {
   PacketMeta m;
-  auto first =
-      PacketBuilder().eth(kMacA, kMacB).ipv4(kClient, kVip).ip_fragment(true, 0).udp(1, 53).build();
-  CHECK(parse(first, m) == ParseResult::kIpFragment);
+  auto first = PacketBuilder()
+                   .eth(kMacA, kMacB)
+                   .ipv4(kClient, kVip)
+                   .ip_id(0x1234)
+                   .ip_fragment(true, 0)
+                   .udp(1, 53)
+                   .build();
+  REQUIRE(parse(first, m) == ParseResult::kIpv4);
+  CHECK(m.key.sport == hton16(1));
+  CHECK(m.key.dport == hton16(53));
+  CHECK(m.ip_id == hton16(0x1234));
+  CHECK((m.ip_flags & kMetaFirstFragment) != 0);
+  CHECK(m.fragment());
+  CHECK_FALSE(m.dont_fragment());
+  // Its UDP length is the whole datagram's, beyond this fragment: still valid.
+  auto big_first = first;
+  big_first[14 + 20 + 5] = 200;
+  CHECK(parse(big_first, m) == ParseResult::kIpv4);
+
   auto later = PacketBuilder()
                    .eth(kMacA, kMacB)
                    .ipv4(kClient, kVip)
+                   .ip_id(0x1234)
                    .ip_fragment(false, 185)
                    .payload("x")
                    .build();
-  CHECK(parse(later, m) == ParseResult::kIpFragment);
+  REQUIRE(parse(later, m) == ParseResult::kIpFragment);
+  CHECK(m.key.src == kClient.be);
+  CHECK(m.key.dst == kVip.be);
+  CHECK(m.key.sport == 0);
+  CHECK(m.ip_id == hton16(0x1234));
+  CHECK((m.ip_flags & kMetaLaterFragment) != 0);
+  CHECK((m.ip_flags & kMetaFirstFragment) == 0);
+
   auto df = PacketBuilder()
                 .eth(kMacA, kMacB)
                 .ipv4(kClient, kVip)
                 .ip_dont_fragment(true)
                 .udp(1, 53)
                 .build();
-  CHECK(parse(df, m) == ParseResult::kIpv4);
+  REQUIRE(parse(df, m) == ParseResult::kIpv4);
+  CHECK(m.dont_fragment());
+  CHECK_FALSE(m.fragment());
+}
+
+TEST_CASE("an ICMP error's quote gives the offending packet's addresses and ports") {
+  const auto offending = PacketBuilder()
+                             .eth(kMacA, kMacB)
+                             .ipv4(kVip, kClient)
+                             .ip_options(std::array<uint8_t, 4>{1, 1, 1, 0})
+                             .tcp(80, 40000, kTcpSyn | kTcpAck)
+                             .build();
+  const std::span<const uint8_t> quoted_ip = std::span(offending).subspan(14);
+  PacketMeta m;
+  IcmpQuote q;
+
+  SECTION("a full quote") {
+    auto err = PacketBuilder()
+                   .eth(kMacA, kMacB)
+                   .ipv4(kClient, kVip)
+                   .icmp(kIcmpDestUnreachable, 3, 0, 0)
+                   .payload(quoted_ip)
+                   .build();
+    REQUIRE(parse(err, m) == ParseResult::kIpv4);
+    REQUIRE(is_icmp_error(m.icmp_type));
+    REQUIRE(parse_icmp_quote(err, m, q));
+    CHECK(q.key.src == kVip.be);
+    CHECK(q.key.dst == kClient.be);
+    CHECK(q.key.proto == kIpProtoTcp);
+    CHECK(q.has_ports);
+    CHECK(q.key.sport == hton16(80));
+    CHECK(q.key.dport == hton16(40000));
+    CHECK(q.l3_off == 14 + 20 + 8);
+    CHECK(q.l4_off == q.l3_off + 24);  // the quoted header's options are skipped
+  }
+  SECTION("a quote of the IP header and 4 bytes still has the ports") {
+    auto err = PacketBuilder()
+                   .eth(kMacA, kMacB)
+                   .ipv4(kClient, kVip)
+                   .icmp(kIcmpDestUnreachable, 3, 0, 0)
+                   .payload(quoted_ip.first(24 + 4))
+                   .build();
+    REQUIRE(parse(err, m) == ParseResult::kIpv4);
+    REQUIRE(parse_icmp_quote(err, m, q));
+    CHECK(q.has_ports);
+  }
+  SECTION("a quote cut inside the ports has none") {
+    auto err = PacketBuilder()
+                   .eth(kMacA, kMacB)
+                   .ipv4(kClient, kVip)
+                   .icmp(kIcmpDestUnreachable, 3, 0, 0)
+                   .payload(quoted_ip.first(24 + 2))
+                   .build();
+    REQUIRE(parse(err, m) == ParseResult::kIpv4);
+    REQUIRE(parse_icmp_quote(err, m, q));
+    CHECK_FALSE(q.has_ports);
+  }
+  SECTION("a quote cut inside the IP header is refused") {
+    auto err = PacketBuilder()
+                   .eth(kMacA, kMacB)
+                   .ipv4(kClient, kVip)
+                   .icmp(kIcmpDestUnreachable, 3, 0, 0)
+                   .payload(quoted_ip.first(22))
+                   .build();
+    REQUIRE(parse(err, m) == ParseResult::kIpv4);
+    CHECK_FALSE(parse_icmp_quote(err, m, q));
+  }
+  SECTION("a quote that is not IPv4 is refused") {
+    std::vector<uint8_t> bad(quoted_ip.begin(), quoted_ip.end());
+    bad[0] = 0x65;
+    auto err = PacketBuilder()
+                   .eth(kMacA, kMacB)
+                   .ipv4(kClient, kVip)
+                   .icmp(kIcmpDestUnreachable, 3, 0, 0)
+                   .payload(bad)
+                   .build();
+    REQUIRE(parse(err, m) == ParseResult::kIpv4);
+    CHECK_FALSE(parse_icmp_quote(err, m, q));
+  }
 }
 
 TEST_CASE("ICMP records its type; other protocols parse with no ports") {

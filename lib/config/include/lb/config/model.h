@@ -52,6 +52,11 @@ struct PortConfig {
   std::optional<packet::Ipv4Addr> gateway;  // next hop for destinations off every port's subnet
   std::optional<packet::MacAddr> mac;       // overrides the device's MAC address
   uint16_t mtu = 1500;
+  // Tunnel outer source addresses: the outer source of IPIP packets leaving
+  // this port is taken from this prefix by flow hash, so that a real server
+  // whose NIC hashes only the outer header spreads flows over its queues.
+  // None: the port's own address (IPVS's behaviour).
+  std::optional<packet::Ipv4Prefix> tunnel_sources;
   // Exception path: a kernel TAP interface carrying the appliance's own
   // traffic (ssh, health checks) through this port.
   bool exception_path = true;

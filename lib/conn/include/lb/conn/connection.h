@@ -16,6 +16,12 @@
 // wins it adjusts the real server's counters, so ActiveConn/InActConn stay
 // exact under concurrency. kStateDead is terminal.
 //
+// Fragment records: the first fragment of a datagram carries the ports and
+// is forwarded like its flow; later fragments carry only addresses and the IP
+// ID. A fragment record, keyed by <source, destination, protocol, ID>, holds
+// the decision taken for the first fragment (where to, which rewrite) so that
+// later fragments follow it to the same real server on any worker.
+//
 // Templates: `n_control` counts the live connections a template controls; a
 // template with controlled connections is never expired (the kernel re-arms
 // it for 60 s instead). The sweeper kills a template by swapping n_control
@@ -38,11 +44,16 @@ namespace lb::conn {
 inline constexpr uint8_t kStateUdp = 16;
 inline constexpr uint8_t kStateIcmp = 17;
 inline constexpr uint8_t kStateTemplate = 18;  // a persistence template
+inline constexpr uint8_t kStateFragment = 19;  // a fragment record
 inline constexpr uint8_t kStateFree = 254;     // in the pool, not in use
 inline constexpr uint8_t kStateDead = 255;     // expired, keys being removed, awaiting reclaim
 
-// FlowKeyV4::pad[0] of a template key: templates can never collide with flows.
+// FlowKeyV4::pad[0] of template and fragment keys: they never collide with flows.
 inline constexpr uint8_t kTemplateKeyTag = 1;
+inline constexpr uint8_t kFragmentKeyTag = 2;
+// How long later fragments may trail their first (the kernel's ipfrag_time is 30 s;
+// on a LAN fragments arrive within milliseconds).
+inline constexpr uint32_t kFragmentTimeoutMs = 10000;
 inline constexpr uint32_t kTemplateDead = 0xffffffff;
 // A template that outlives its timeout while controlling connections is
 // re-armed with this timeout, which then stays its timeout (ip_vs_conn.c).
@@ -60,6 +71,9 @@ struct alignas(64) Connection {
   // Connection-table keys that still refer to this record, including deleted
   // keys whose grace period has not ended; the record is reused at zero.
   std::atomic<uint8_t> table_keys{0};
+  // Fragment record: later fragments get their source (a reply's) rather than
+  // their destination rewritten to rs_addr_be.
+  bool rewrite_source = false;
   // The real server (registry slot). Fixed for a flow; a template is rebound
   // when its server leaves the service.
   std::atomic<uint32_t> dest_slot{0};
@@ -133,7 +147,10 @@ struct alignas(64) Connection {
   std::optional<uint8_t> expire_if_due(uint64_t now_ms) noexcept {
     uint8_t cur = state.load(std::memory_order_acquire);
     do {
-      if (cur == kStateDead || cur == kStateFree || cur == kStateTemplate) return std::nullopt;
+      if (cur == kStateDead || cur == kStateFree || cur == kStateTemplate ||
+          cur == kStateFragment) {
+        return std::nullopt;
+      }
       if (now_ms < expires_ms.load(std::memory_order_relaxed)) return std::nullopt;
     } while (!state.compare_exchange_weak(cur, kStateDead, std::memory_order_acq_rel));
     counters->unbind(counts_active(client.proto, cur), sched_generation);
@@ -200,6 +217,24 @@ struct alignas(64) Connection {
     return false;
   }
 
+  // --- fragment records ---
+  // `target_be`: the address later fragments are rewritten to (NAT) or sent
+  // to (DR, tunnel).
+  void open_fragment(const packet::FlowKeyV4& key, uint32_t target_be, sched::ForwardMethod method,
+                     bool source, uint64_t now_ms) noexcept {
+    client = key;
+    rs_addr_be = target_be;
+    forward = method;
+    rewrite_source = source;
+    expires_ms.store(now_ms + kFragmentTimeoutMs, std::memory_order_relaxed);
+    state.store(kStateFragment, std::memory_order_release);
+  }
+  bool expire_fragment_if_due(uint64_t now_ms) noexcept {
+    uint8_t cur = kStateFragment;
+    return now_ms >= expires_ms.load(std::memory_order_relaxed) &&
+           state.compare_exchange_strong(cur, kStateDead, std::memory_order_acq_rel);
+  }
+
   // The state a flow's first packet (client -> server) puts it in: the
   // kernel creates it in NONE and applies the packet's transition at once.
   static uint8_t initial_state(uint8_t proto, uint8_t tcp_flags) noexcept {
@@ -227,5 +262,23 @@ static_assert(sizeof(Connection) == 64, "a connection record is one cache line")
 // services key on <protocol 0, the mark as address, port 0>.
 packet::FlowKeyV4 template_key(const packet::FlowKeyV4& flow,
                                const sched::ServiceSpec& service) noexcept;
+
+}  // namespace lb::conn
+
+namespace lb::conn {
+
+// The key of a datagram's fragment record: <source, destination, protocol,
+// IP ID (network order, in the source-port field)>, tagged so it never
+// equals a flow's or a template's key.
+constexpr packet::FlowKeyV4 fragment_key(uint32_t src_be, uint32_t dst_be, uint8_t proto,
+                                         uint16_t id_be) noexcept {
+  packet::FlowKeyV4 k;
+  k.src = src_be;
+  k.dst = dst_be;
+  k.sport = id_be;
+  k.proto = proto;
+  k.pad[0] = kFragmentKeyTag;
+  return k;
+}
 
 }  // namespace lb::conn

@@ -87,6 +87,11 @@ class ConnTable {
   conn::Connection* create_template(const packet::FlowKeyV4& key, uint32_t hash,
                                     const sched::Dest& dest, uint32_t timeout_ms, uint64_t now_ms,
                                     Drop& why) noexcept;
+  // Records where a datagram's later fragments go (see connection.h). An
+  // existing record for the key is refreshed instead. Returns false when the
+  // table is full.
+  bool record_fragment(const packet::FlowKeyV4& key, uint32_t target_be,
+                       sched::ForwardMethod method, bool rewrite_source, uint64_t now_ms) noexcept;
   uint32_t index_of(const conn::Connection& c) const noexcept {
     return static_cast<uint32_t>(&c - pool_);
   }
@@ -127,6 +132,7 @@ class ConnTable {
   void free_record(uint32_t index) noexcept;
   void expire_flow(uint32_t index) noexcept;
   void expire_template(uint32_t index) noexcept;
+  void expire_key(uint32_t index) noexcept;
 
   uint32_t capacity_;
   rte_hash* hash_ = nullptr;

@@ -31,6 +31,7 @@ struct PortRuntime {
   packet::Ipv4Prefix address;
   std::optional<packet::Ipv4Addr> gateway;
   uint16_t mtu = 1500;
+  std::optional<packet::Ipv4Prefix> tunnel_sources;
 };
 
 struct Route {

@@ -24,6 +24,9 @@ struct Snapshot {
   sched::Classifier classifier;
   conn::Timeouts timeouts;
   sched::FrozenIndex local_addrs;  // port address (be) -> port index
+  // Ports' tunnel source pools (ports.tunnel_sources): lbd answers ARP and
+  // echo for them, and receives the ICMP errors about its IPIP packets there.
+  sched::FrozenIndex tunnel_addrs;  // pool address (be) -> port index
   // VIPs and single-address firewall-mark destinations: lbd answers ARP and
   // ICMP echo for them.
   sched::FrozenIndex service_addrs;

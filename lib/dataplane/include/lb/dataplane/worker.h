@@ -124,14 +124,15 @@ class Worker {
   // create the connection (or not, for one-packet scheduling), DNAT.
   void handle_new_flow(rte_mbuf* m, const packet::PacketMeta& meta, uint32_t hash,
                        const Snapshot& snap) noexcept;
-  // Packets of a known connection: client -> real server (DNAT), and the
-  // real server's replies (SNAT).
-  void handle_client(rte_mbuf* m, const packet::PacketMeta& meta, conn::Connection& c,
-                     const Snapshot& snap) noexcept;
-  void handle_reply(rte_mbuf* m, const packet::PacketMeta& meta, conn::Connection& c,
+  // Packets of a known connection: client -> real server, and (NAT) the
+  // real server's replies (SNAT). `port` is the arrival port, whose address
+  // is the source of ICMP errors about replies.
+  void handle_client(rte_mbuf* m, const packet::PacketMeta& meta, uint32_t hash,
+                     conn::Connection& c, const Snapshot& snap) noexcept;
+  void handle_reply(uint16_t port, rte_mbuf* m, const packet::PacketMeta& meta, conn::Connection& c,
                     const Snapshot& snap) noexcept;
   // A reply from a real server of a one-packet service (no connection).
-  bool handle_one_packet_reply(rte_mbuf* m, const packet::PacketMeta& meta,
+  bool handle_one_packet_reply(uint16_t port, rte_mbuf* m, const packet::PacketMeta& meta,
                                const Snapshot& snap) noexcept;
   // The real server of a persistent service's new connection, from the
   // client's template (created if needed). With `hold`, the connection about
@@ -139,15 +140,47 @@ class Worker {
   const sched::Dest* persistent_dest(const sched::Service& svc, const packet::PacketMeta& meta,
                                      uint32_t hash, bool hold, uint32_t& control,
                                      Drop& why) noexcept;
-  // DNAT towards `rs`, TTL, forward.
-  void forward_to_real_server(rte_mbuf* m, const packet::PacketMeta& meta, uint32_t rs_addr_be,
-                              uint16_t rs_port_be) noexcept;
+
+  // TTL 0 or 1 on a packet to forward: ICMP time exceeded from `src_be`, drop.
+  void expire_ttl(rte_mbuf* m, const packet::PacketMeta& meta, uint32_t src_be) noexcept;
+
+  // --- delivery (worker_forward.cpp) ---
+  // A client's packet to its real server by the server's forwarding method:
+  // NAT (rewrite, TTL), direct routing (MAC only) or IPIP tunnel.
+  void deliver(rte_mbuf* m, const packet::PacketMeta& meta, sched::ForwardMethod method,
+               uint32_t rs_addr_be, uint16_t rs_port_be, uint32_t flow_hash) noexcept;
+  void tunnel_out(rte_mbuf* m, const packet::PacketMeta& meta, uint32_t rs_addr_be,
+                  uint32_t flow_hash, uint32_t icmp_src_be) noexcept;
+  // Routes the (final) IP packet towards `dst`. Too large for the egress
+  // MTU: ICMP fragmentation-needed from `icmp_src_be` when DF is set, else
+  // fragments.
+  void forward(rte_mbuf* m, packet::Ipv4Addr dst, uint32_t icmp_src_be) noexcept;
+  void send_fragmented(rte_mbuf* m, const Route& r, uint16_t mtu) noexcept;
+  // An ICMP error about `offending` (from its IP header), rate limited; none
+  // about ICMP errors, later fragments or non-unicast sources. True if sent.
+  bool send_icmp_error(std::span<const uint8_t> offending, uint8_t type, uint8_t code,
+                       uint32_t rest, uint32_t src_be, uint32_t dst_be) noexcept;
+  // Remembers where a first fragment went, for its datagram's later ones.
+  void record_fragment(const packet::PacketMeta& meta, uint32_t target_be,
+                       sched::ForwardMethod method, bool rewrite_source) noexcept;
+
+  // --- ICMP errors about connections (worker_icmp.cpp) ---
+  // True when the error was consumed (translated, relayed or dropped).
+  bool handle_icmp_error(uint16_t port, rte_mbuf* m, const packet::PacketMeta& meta,
+                         const Snapshot& snap) noexcept;
+  // An error about one of lbd's own IPIP packets: passed on to the client
+  // about its inner packet, as ip_vs_in_icmp does.
+  void relay_tunnel_icmp(rte_mbuf* m, const packet::PacketMeta& meta,
+                         const packet::IcmpQuote& quote) noexcept;
+
+  // --- later fragments (worker_fragment.cpp) ---
+  void handle_later_fragment(uint16_t port, rte_mbuf* m, const packet::PacketMeta& meta,
+                             const Snapshot& snap) noexcept;
+
   // For the appliance itself: to the kernel through port `port`'s exception path.
   void to_kernel(uint16_t port, rte_mbuf* m) noexcept;
   void answer_echo(uint16_t port, rte_mbuf* m, const packet::PacketMeta& meta) noexcept;
 
-  // Routes to `dst` and sends (or holds) the frame; the IP packet is final.
-  void forward(rte_mbuf* m, packet::Ipv4Addr dst) noexcept;
   void send_to_next_hop(rte_mbuf* m, const Route& r) noexcept;
   // Looks the next hop up, sending the ARP request the table asks for.
   NeighborTable::Resolution resolve(uint16_t port, packet::Ipv4Addr next_hop) noexcept;
@@ -164,6 +197,11 @@ class Worker {
   std::array<TxQueue, kMaxPorts> tx_{};
   std::array<TxQueue, kMaxPorts> tap_tx_{};
   HoldQueue hold_;
+  // ICMP errors lbd sends: a token bucket, as the kernel's icmp_ratelimit.
+  uint64_t icmp_tokens_ = 100;  // a full burst
+  uint64_t icmp_refill_ms_ = 0;
+  // Outer IP IDs of tunnelled packets; workers start 16384 apart.
+  uint16_t tunnel_id_ = 0;
   uint64_t now_ms_ = 0;
   uint64_t last_hold_retry_ms_ = 0;
 };

@@ -21,6 +21,14 @@ void rewrite_destination(std::span<uint8_t> frame, const packet::PacketMeta& met
 void rewrite_source(std::span<uint8_t> frame, const packet::PacketMeta& meta, uint32_t addr_be,
                     uint16_t port_be) noexcept;
 
+// The same for a later fragment, which carries no L4 header: only the IPv4
+// address and header checksum change (the first fragment's L4 checksum
+// already accounts for the whole datagram).
+void rewrite_destination_address(std::span<uint8_t> frame, const packet::PacketMeta& meta,
+                                 uint32_t addr_be) noexcept;
+void rewrite_source_address(std::span<uint8_t> frame, const packet::PacketMeta& meta,
+                            uint32_t addr_be) noexcept;
+
 // Decrements the TTL of a packet being forwarded, updating the header
 // checksum. Returns false, leaving the packet untouched, when the TTL is 0 or
 // 1: such a packet must not be forwarded (RFC 1812 5.3.1).
