@@ -7,6 +7,8 @@
 #include <lb/packet/checksum.h>
 #include <lb/packet/wire.h>
 
+#include "field.h"
+
 namespace lb::nat {
 
 namespace {
@@ -14,26 +16,9 @@ namespace {
 using packet::checksum_update16;
 using packet::checksum_update32;
 
-template <class T>
-T load(const uint8_t* p) noexcept {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
-
-template <class T>
-void store(uint8_t* p, T v) noexcept {
-  std::memcpy(p, &v, sizeof(T));
-}
-
-// Replaces the 32-bit address at `addr` and keeps the IPv4 header checksum at
-// `check` right; returns the old address.
-uint32_t replace_address(uint8_t* addr, uint8_t* check, uint32_t new_be) noexcept {
-  const uint32_t old = load<uint32_t>(addr);
-  store(addr, new_be);
-  store(check, checksum_update32(load<uint16_t>(check), old, new_be));
-  return old;
-}
+using detail::load;
+using detail::replace_address;
+using detail::store;
 
 }  // namespace
 

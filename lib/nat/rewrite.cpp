@@ -7,6 +7,8 @@
 #include <lb/packet/checksum.h>
 #include <lb/packet/wire.h>
 
+#include "field.h"
+
 namespace lb::nat {
 
 namespace {
@@ -30,17 +32,8 @@ constexpr size_t kAddrOffset = side == Side::kSource ? offsetof(packet::Ipv4Hdr,
 template <Side side>
 constexpr size_t kPortOffset = side == Side::kSource ? 0 : 2;
 
-template <class T>
-T load(const uint8_t* p) noexcept {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
-
-template <class T>
-void store(uint8_t* p, T v) noexcept {
-  std::memcpy(p, &v, sizeof(T));
-}
+using detail::load;
+using detail::store;
 
 template <Side side>
 void rewrite(std::span<uint8_t> frame, const packet::PacketMeta& meta, uint32_t addr_be,
@@ -102,18 +95,16 @@ bool decrement_ttl(std::span<uint8_t> frame, const packet::PacketMeta& meta) noe
 
 void rewrite_destination_address(std::span<uint8_t> frame, const packet::PacketMeta& meta,
                                  uint32_t addr_be) noexcept {
-  uint8_t* addr = frame.data() + meta.l3_off + kAddrOffset<Side::kDestination>;
-  auto* ip = header_at<packet::Ipv4Hdr>(frame, meta.l3_off);
-  ip->checksum = checksum_update32(ip->checksum, load<uint32_t>(addr), addr_be);
-  store(addr, addr_be);
+  uint8_t* ip = frame.data() + meta.l3_off;
+  detail::replace_address(ip + kAddrOffset<Side::kDestination>,
+                          ip + offsetof(packet::Ipv4Hdr, checksum), addr_be);
 }
 
 void rewrite_source_address(std::span<uint8_t> frame, const packet::PacketMeta& meta,
                             uint32_t addr_be) noexcept {
-  uint8_t* addr = frame.data() + meta.l3_off + kAddrOffset<Side::kSource>;
-  auto* ip = header_at<packet::Ipv4Hdr>(frame, meta.l3_off);
-  ip->checksum = checksum_update32(ip->checksum, load<uint32_t>(addr), addr_be);
-  store(addr, addr_be);
+  uint8_t* ip = frame.data() + meta.l3_off;
+  detail::replace_address(ip + kAddrOffset<Side::kSource>, ip + offsetof(packet::Ipv4Hdr, checksum),
+                          addr_be);
 }
 
 }  // namespace lb::nat

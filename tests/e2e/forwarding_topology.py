@@ -41,7 +41,7 @@ import random
 import signal
 import subprocess
 
-from topology import LB_INT_IP, PYTHON, Topology, sh
+from topology import LB_INT_IP, PYTHON, Topology, nginx_conf, sh
 
 CLIENT_IP = "198.18.1.10"
 ROUTER_LAN_IP = "198.18.1.254"
@@ -62,32 +62,11 @@ REAL_SERVERS = {
     "nat1": (NAT_IP, "nat"),
 }
 
-NGINX_CONF = """user root;
-worker_processes 1;
-daemon off;
-pid {workdir}/nginx-{name}.pid;
-error_log {workdir}/nginx-{name}.log error;
-events {{ worker_connections 4096; }}
-http {{
-  access_log off;
-  sendfile on;
-  client_body_temp_path {workdir}/nginx-{name}-body;
-  proxy_temp_path {workdir}/nginx-{name}-proxy;
-  fastcgi_temp_path {workdir}/nginx-{name}-fastcgi;
-  uwsgi_temp_path {workdir}/nginx-{name}-uwsgi;
-  scgi_temp_path {workdir}/nginx-{name}-scgi;
-  server {{
-    listen 80 backlog=4096;
-    location = /big {{
+# Besides `/`, the real servers serve BIG_SIZE bytes at /big.
+BIG_LOCATION = """    location = /big {{
       default_type application/octet-stream;
       root {workdir}/www;
     }}
-    location / {{
-      default_type text/plain;
-      return 200 "{name} {addr}\\n";
-    }}
-  }}
-}}
 """
 
 # Reads the whole body of a POST and answers "<name> <bytes> <sha256>".
@@ -191,7 +170,7 @@ class ForwardingTopology(Topology):
         for name, (addr, method) in REAL_SERVERS.items():
             conf = os.path.join(self.workdir, f"nginx-{name}.conf")
             with open(conf, "w") as f:
-                f.write(NGINX_CONF.format(workdir=self.workdir, name=name, addr=addr))
+                f.write(nginx_conf(self.workdir, name, addr, ["80"], BIG_LOCATION.format(workdir=self.workdir)))
             self.spawn(f"{name}-http", self.ns[name],
                        ["nginx", "-e", os.path.join(self.workdir, f"nginx-{name}.log"), "-c", conf])
             self.spawn(f"{name}-upload", self.ns[name], [PYTHON, "-c", UPLOAD_SINK, name, str(UPLOAD_PORT)])

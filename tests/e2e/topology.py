@@ -30,29 +30,38 @@ LB_INT_IP = "198.18.2.1"
 VIP = "198.18.1.100"
 RS_IPS = ["198.18.2.11", "198.18.2.12", "198.18.2.13"]
 
-NGINX_CONF = """worker_processes 1;
+# nginx as a real server: answers "<name> <addr>" on `/`. Workers run as
+# root: the work directory is private to root.
+NGINX_CONF = """user root;
+worker_processes 1;
 daemon off;
 pid {workdir}/nginx-{name}.pid;
 error_log {workdir}/nginx-{name}.log error;
 events {{ worker_connections 4096; }}
 http {{
   access_log off;
+  sendfile on;
   client_body_temp_path {workdir}/nginx-{name}-body;
   proxy_temp_path {workdir}/nginx-{name}-proxy;
   fastcgi_temp_path {workdir}/nginx-{name}-fastcgi;
   uwsgi_temp_path {workdir}/nginx-{name}-uwsgi;
   scgi_temp_path {workdir}/nginx-{name}-scgi;
   server {{
-    listen {addr}:8080 backlog=4096;
-    listen {addr}:80 backlog=4096;
-    listen {addr}:443 backlog=4096;
-    location / {{
+{listen}{locations}    location / {{
       default_type text/plain;
       return 200 "{name} {addr}\\n";
     }}
   }}
 }}
 """
+
+
+def nginx_conf(workdir, name, addr, listens, locations=""):
+    """An nginx.conf listening on each of `listens` ("addr:port" or "port"),
+    with extra `locations` blocks before the default one."""
+    listen = "".join(f"    listen {where} backlog=4096;\n" for where in listens)
+    return NGINX_CONF.format(workdir=workdir, name=name, addr=addr, listen=listen, locations=locations)
+
 
 UDP_RESPONDER = r'''
 import socket, sys
@@ -141,7 +150,7 @@ class Topology:
         for i, ip in enumerate(RS_IPS, 1):
             conf = os.path.join(self.workdir, f"nginx-rs{i}.conf")
             with open(conf, "w") as f:
-                f.write(NGINX_CONF.format(workdir=self.workdir, name=f"rs{i}", addr=ip))
+                f.write(nginx_conf(self.workdir, f"rs{i}", ip, [f"{ip}:{port}" for port in (8080, 80, 443)]))
             self.spawn(f"rs{i}-http", self.ns[f"rs{i}"], ["nginx", "-e", os.path.join(self.workdir, f"nginx-rs{i}.log"),
                                                           "-c", conf])
             self.spawn(f"rs{i}-udp", self.ns[f"rs{i}"], [PYTHON, "-c", UDP_RESPONDER, f"rs{i}", ip])

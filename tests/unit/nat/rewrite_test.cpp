@@ -129,3 +129,26 @@ TEST_CASE("TTL 1 and 0 are not forwarded; the packet is left alone") {
   CHECK(f[14 + 8] == 1);
   CHECK(reference_ipv4_header_checksum(f, 14) == 0);
 }
+
+TEST_CASE("a later fragment has only its address rewritten") {
+  const auto build = [](Ipv4Addr src, Ipv4Addr dst) {
+    return PacketBuilder()
+        .eth({}, {})
+        .ipv4(src, dst, 63)
+        .ip_id(77)
+        .ip_fragment(false, 185)
+        .payload("the rest of a datagram")
+        .build();
+  };
+  auto f = build(kClient, kVip);
+  PacketMeta m;
+  REQUIRE(parse_frame(f, m) == ParseResult::kIpFragment);
+  lb::nat::rewrite_destination_address(f, m, kReal.be);
+  CHECK(f == build(kClient, kReal));
+  CHECK(reference_ipv4_header_checksum(f, 14) == 0);
+
+  auto reply = build(kReal, kClient);
+  REQUIRE(parse_frame(reply, m) == ParseResult::kIpFragment);
+  lb::nat::rewrite_source_address(reply, m, kVip.be);
+  CHECK(reply == build(kVip, kClient));
+}
