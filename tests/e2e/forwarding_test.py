@@ -25,13 +25,12 @@ import collections
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 
 from forwarding_topology import (BIG_SIZE, CLIENT_IP, DR_IPS, DR_VIP, MIXED_VIP, NAT_IP,
                                  TUN_IP, TUN_VIP, UPLOAD_PORT, VIPS, ForwardingTopology, services_yaml)
-from topology import PYTHON, sh
+from topology import PYTHON, check_nothing_left, sh
 
 # lbd's event counter of ICMP fragmentation-needed messages it sent.
 FRAG_NEEDED_COUNTER = "icmp_frag_needed_sent"
@@ -333,10 +332,7 @@ def main():
         pids += [p.pid for _, p in t.procs]
         t.close()
 
-    left_ns = [n for n in sh("ip", "netns", "list").stdout.split() if n.startswith(f"lbd{t.tag}-")]
-    check(not left_ns, f"no namespace left behind ({left_ns})")
-    alive = [p for p in pids if subprocess.run(["kill", "-0", str(p)], capture_output=True).returncode == 0]
-    check(not alive, f"no process left behind ({alive})")
+    check_nothing_left(check, f"lbd{t.tag}-", pids)
     if failures:
         sys.exit(f"{len(failures)} check(s) failed")
 

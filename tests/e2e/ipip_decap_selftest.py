@@ -27,7 +27,7 @@ import sys
 import tempfile
 import time
 
-from topology import PYTHON, Capture, sh
+from topology import Capture, PYTHON, check_nothing_left, sh
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SENDER_IP, SERVER_IP = "198.18.5.1", "198.18.5.2"
@@ -224,10 +224,7 @@ def main():
             sh("ip", "netns", "del", ns, check=False)
         shutil.rmtree(workdir, ignore_errors=True)
 
-    left_ns = [n for n in sh("ip", "netns", "list").stdout.split() if n.startswith(f"ipipst{tag}-")]
-    check(not left_ns, f"no namespace left behind ({left_ns})")
-    alive = [p for p in pids if subprocess.run(["kill", "-0", str(p)], capture_output=True).returncode == 0]
-    check(not alive, f"no process left behind ({alive})")
+    check_nothing_left(check, f"ipipst{tag}-", pids)
     if failures:
         sys.exit(f"{len(failures)} check(s) failed")
 

@@ -12,7 +12,7 @@ import re
 import subprocess
 import sys
 
-from topology import LB_EXT_IP, PYTHON, VIP, Topology, sh
+from topology import LB_EXT_IP, PYTHON, Topology, VIP, check_nothing_left, sh
 
 HTTP_CLIENT = r'''
 import collections, http.client, json, sys
@@ -165,10 +165,7 @@ def main():
         pids += [p.pid for _, p in t.procs]
         t.close()
 
-    left_ns = [n for n in sh("ip", "netns", "list").stdout.split() if n.startswith(f"lbd{t.tag}-")]
-    check(not left_ns, f"no namespace left behind ({left_ns})")
-    alive = [p for p in pids if subprocess.run(["kill", "-0", str(p)], capture_output=True).returncode == 0]
-    check(not alive, f"no process left behind ({alive})")
+    check_nothing_left(check, f"lbd{t.tag}-", pids)
     if failures:
         print(f"{len(failures)} check(s) failed", file=sys.stderr)
         sys.exit(1)

@@ -98,6 +98,15 @@ def sh(*args, check=True, ns=None, **kw):
     return subprocess.run(cmd, check=check, capture_output=True, text=True, **kw)
 
 
+def check_nothing_left(check, ns_prefix, pids):
+    """The end of every e2e test: no namespace named ns_prefix* and none of
+    `pids` still running."""
+    left_ns = [n for n in sh("ip", "netns", "list").stdout.split() if n.startswith(ns_prefix)]
+    check(not left_ns, f"no namespace left behind ({left_ns})")
+    alive = [p for p in pids if subprocess.run(["kill", "-0", str(p)], capture_output=True).returncode == 0]
+    check(not alive, f"no process left behind ({alive})")
+
+
 class Topology:
     # lbd's `gateway` on the ext port (None: no gateway line in the YAML).
     ext_gateway = None
