@@ -38,7 +38,8 @@ Worker::Worker(const WorkerShared& shared, uint16_t index, WorkerStats& stats)
       index_(index),
       stats_(stats),
       hold_(shared.hold_packets),
-      tunnel_id_(static_cast<uint16_t>(index << 14)) {
+      tunnel_id_(static_cast<uint16_t>(index << 14)),
+      icmp_id_(static_cast<uint16_t>(index << 14)) {
   for (size_t p = 0; p < shared_.ports.size(); ++p) {
     tx_[p].init(shared_.ports[p].port_id, index, true);
     if (shared_.ports[p].tap_id != kNoPort) tap_tx_[p].init(shared_.ports[p].tap_id, index, false);

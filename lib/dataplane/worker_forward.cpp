@@ -68,11 +68,17 @@ void Worker::deliver(rte_mbuf* m, const packet::PacketMeta& meta, sched::Forward
   nat::decrement_ttl(frame, meta);
   switch (method) {
     case sched::ForwardMethod::kNat:
+      // The client must hear of a too-small MTU about the packet it sent (to
+      // the VIP), or its TCP cannot match the error to its socket: checked
+      // before the rewrite, as IPVS does in __ip_vs_get_out_rt.
+      if (refuse_too_big(m, packet::Ipv4Addr{rs_addr_be}, icmp_src)) return;
       nat::rewrite_destination(frame, meta, rs_addr_be, rs_port_be);
       stats_.event(Event::nat_in);
       return forward(m, packet::Ipv4Addr{rs_addr_be}, icmp_src);
     case sched::ForwardMethod::kDirectRoute:
-      // The IP packet otherwise untouched: only the frame is addressed to the server.
+      // The IP packet otherwise untouched: only the frame is addressed to
+      // the server. (The MTU check first, so dr_out counts what leaves.)
+      if (refuse_too_big(m, packet::Ipv4Addr{rs_addr_be}, icmp_src)) return;
       stats_.event(Event::dr_out);
       return forward(m, packet::Ipv4Addr{rs_addr_be}, icmp_src);
     case sched::ForwardMethod::kTunnel:
@@ -117,18 +123,28 @@ void Worker::forward(rte_mbuf* m, packet::Ipv4Addr dst, uint32_t icmp_src_be) no
   const Route r = route(shared_.ports, dst);
   if (r.port == kNoPort) return drop(m, Drop::no_route);
   const uint16_t mtu = shared_.ports[r.port].mtu;
-  const packet::Ipv4Hdr& ip = ip_of(m);
-  if (packet::ntoh16(ip.total_length) > mtu) {
-    if (ip.frag_off & packet::hton16(packet::kIpv4FlagDf)) {
-      if (send_icmp_error(ip_packet(m), packet::kIcmpDestUnreachable, nat::kIcmpCodeFragNeeded, mtu,
-                          icmp_src_be, ip.src)) {
-        stats_.event(Event::icmp_frag_needed_sent);
-      }
-      return drop(m, Drop::too_big);
-    }
-    return send_fragmented(m, r, mtu);
-  }
+  if (refuse_too_big(m, mtu, icmp_src_be)) return;
+  if (packet::ntoh16(ip_of(m).total_length) > mtu) return send_fragmented(m, r, mtu);
   send_to_next_hop(m, r);
+}
+
+bool Worker::refuse_too_big(rte_mbuf* m, uint16_t mtu, uint32_t icmp_src_be) noexcept {
+  const packet::Ipv4Hdr& ip = ip_of(m);
+  if (packet::ntoh16(ip.total_length) <= mtu ||
+      (ip.frag_off & packet::hton16(packet::kIpv4FlagDf)) == 0) {
+    return false;
+  }
+  if (send_icmp_error(ip_packet(m), packet::kIcmpDestUnreachable, nat::kIcmpCodeFragNeeded, mtu,
+                      icmp_src_be, ip.src)) {
+    stats_.event(Event::icmp_frag_needed_sent);
+  }
+  drop(m, Drop::too_big);
+  return true;
+}
+
+bool Worker::refuse_too_big(rte_mbuf* m, packet::Ipv4Addr dst, uint32_t icmp_src_be) noexcept {
+  const Route r = route(shared_.ports, dst);
+  return r.port != kNoPort && refuse_too_big(m, shared_.ports[r.port].mtu, icmp_src_be);
 }
 
 void Worker::send_fragmented(rte_mbuf* m, const Route& r, uint16_t mtu) noexcept {
@@ -182,7 +198,7 @@ bool Worker::send_icmp_error(std::span<const uint8_t> offending, uint8_t type, u
   const uint16_t ether_type = packet::hton16(packet::kEtherTypeIpv4);
   std::memcpy(data + offsetof(packet::EthHdr, ether_type), &ether_type, 2);
   const size_t len = nat::write_icmp_error({data + kEthLen, nat::kIcmpErrorMaxLength}, offending,
-                                           type, code, rest, src_be, dst_be);
+                                           type, code, rest, src_be, dst_be, icmp_id_++);
   e->data_len = static_cast<uint16_t>(kEthLen + len);
   e->pkt_len = e->data_len;
   forward(e, packet::Ipv4Addr{dst_be}, src_be);

@@ -121,6 +121,9 @@ void Worker::handle_reply(uint16_t port, rte_mbuf* m, const packet::PacketMeta& 
   if (!c.on_packet(conn::Direction::kOutput, meta.tcp_flags, now_ms_, snap.timeouts)) {
     return drop(m, Drop::conn_expiring);
   }
+  // As a router would: the real server hears of a too-small MTU about its
+  // own packet, before the TTL decrement and SNAT.
+  if (refuse_too_big(m, packet::Ipv4Addr{c.client.src}, router)) return;
   if (meta.ip_flags & packet::kMetaFirstFragment) {
     record_fragment(meta, c.client.dst, sched::ForwardMethod::kNat, true);
   }
@@ -142,6 +145,7 @@ bool Worker::handle_one_packet_reply(uint16_t port, rte_mbuf* m, const packet::P
     expire_ttl(m, meta, router);
     return true;
   }
+  if (refuse_too_big(m, packet::Ipv4Addr{meta.key.dst}, router)) return true;
   const sched::ServiceSpec& spec = snap.services.services()[*svc]->spec();
   if (meta.ip_flags & packet::kMetaFirstFragment) {
     record_fragment(meta, spec.vip.be, sched::ForwardMethod::kNat, true);

@@ -20,6 +20,8 @@ using detail::load;
 using detail::replace_address;
 using detail::store;
 
+constexpr uint8_t kIcmpErrorTos = 0xc0;
+
 }  // namespace
 
 void translate_icmp_error(std::span<uint8_t> frame, const packet::PacketMeta& meta,
@@ -60,13 +62,16 @@ void translate_icmp_error(std::span<uint8_t> frame, const packet::PacketMeta& me
 }
 
 size_t write_icmp_error(std::span<uint8_t> out, std::span<const uint8_t> offending, uint8_t type,
-                        uint8_t code, uint32_t rest, uint32_t src_be, uint32_t dst_be) noexcept {
+                        uint8_t code, uint32_t rest, uint32_t src_be, uint32_t dst_be,
+                        uint16_t id) noexcept {
   constexpr size_t kHeaders = sizeof(packet::Ipv4Hdr) + sizeof(packet::IcmpHdr);
   const size_t quoted = std::min(offending.size(), kIcmpErrorMaxLength - kHeaders);
   const size_t total = kHeaders + quoted;
 
   packet::Ipv4Hdr ip{};
   ip.version_ihl = 0x45;
+  ip.tos = kIcmpErrorTos;
+  ip.id = packet::hton16(id);
   ip.total_length = packet::hton16(static_cast<uint16_t>(total));
   ip.ttl = 64;
   ip.protocol = packet::kIpProtoIcmp;

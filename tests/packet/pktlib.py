@@ -74,3 +74,53 @@ def write_pcap(path, frames):
             data = bytes(frame)  # raw bytes (frames too short for Ethernet) pass as they are
             f.write(struct.pack("<IIII", i, 0, len(data), len(data)))
             f.write(data)
+
+
+# ICMP errors, IPIP and fragments, for the direct-routing, tunnel, ICMP and
+# fragment cases. Built from the RFCs, not from lbd's code.
+
+ICMP_ERROR_MAX = 576  # RFC 1812 4.3.2.3: an ICMP error datagram quotes up to 576 bytes in all
+
+
+def lb_icmp_error(dst_mac, src, dst, icmp_type, code, offending, ip_id, mtu=0):
+    """An ICMP error lbd originates (RFC 792): IPv4 header without options,
+    TTL 64, DF clear, TOS 0xc0 (RFC 1812 4.3.2.5, as Linux), and `ip_id` from
+    the worker's ICMP counter (worker 0 counts 0, 1, 2, ... in the order it
+    sends them; RFC 6864), quoting the offending IP packet - as lbd had it
+    when it gave up - as far as 576 bytes allow."""
+    quote = bytes(offending)[:ICMP_ERROR_MAX - 28]
+    return Ether(src=LB_MAC, dst=dst_mac) / IP(src=src, dst=dst, ttl=64, id=ip_id, tos=0xC0, flags=0) / \
+        ICMP(type=icmp_type, code=code, nexthopmtu=mtu if icmp_type == 3 else 0) / Raw(quote)
+
+
+def ip_of(frame):
+    """The IP packet of a frame, as a fresh scapy packet (for quoting or encapsulating)."""
+    return IP(bytes(Ether(bytes(frame))[IP]))
+
+
+def ipip(dst_mac, src, dst, inner, ip_id, src_mac=LB_MAC):
+    """RFC 2003 as ip_vs_tunnel_xmit builds it: outer TOS and TTL are the
+    inner packet's, DF copied from it, IHL 5, protocol 4."""
+    inner = IP(bytes(inner))
+    return Ether(src=src_mac, dst=dst_mac) / IP(src=src, dst=dst, id=ip_id, tos=inner.tos, ttl=inner.ttl,
+                                                flags="DF" if inner.flags.DF else 0, proto=4) / inner
+
+
+def fragment(packet, mtu):
+    """RFC 791 fragmentation of an IP packet without options for an MTU: each
+    piece but the last carries (mtu - 20) // 8 * 8 payload bytes and MF, all
+    keep the ID, offsets count 8-byte units."""
+    raw = bytes(packet)
+    hdr_len = (raw[0] & 0x0F) * 4
+    assert hdr_len == 20
+    head, payload = IP(raw[:hdr_len]), raw[hdr_len:]
+    step = (mtu - hdr_len) // 8 * 8
+    out = []
+    for off in range(0, len(payload), step):
+        last = off + step >= len(payload)
+        f = head.copy()
+        f.flags = (f.flags & ~1) | (0 if last else 1)  # MF
+        f.frag = off // 8
+        del f.len, f.chksum
+        out.append(IP(bytes(f / Raw(payload[off:off + step]))))
+    return out

@@ -30,10 +30,13 @@ std::vector<uint8_t> ip_packet(std::vector<uint8_t> frame) {
 }
 
 std::vector<uint8_t> icmp_error(Ipv4Addr src, Ipv4Addr dst, uint8_t type, uint8_t code,
-                                uint16_t mtu, std::span<const uint8_t> quote, uint8_t ttl = 64) {
+                                uint16_t mtu, std::span<const uint8_t> quote, uint8_t ttl = 64,
+                                uint8_t tos = 0, uint16_t id = 0) {
   return PacketBuilder()
       .eth({}, {})
       .ipv4(src, dst, ttl)
+      .ip_tos(tos)
+      .ip_id(id)
       .icmp(type, code, 0, mtu)
       .payload(quote)
       .build();
@@ -152,22 +155,25 @@ TEST_CASE("lbd's own errors quote the offending packet up to 576 bytes") {
                                  .payload(std::string(1460, 'y'))
                                  .build());
   std::vector<uint8_t> out(lb::nat::kIcmpErrorMaxLength);
-  const size_t len = lb::nat::write_icmp_error(
-      out, big, kIcmpDestUnreachable, lb::nat::kIcmpCodeFragNeeded, 1480, kVip.be, kClient.be);
+  const size_t len =
+      lb::nat::write_icmp_error(out, big, kIcmpDestUnreachable, lb::nat::kIcmpCodeFragNeeded, 1480,
+                                kVip.be, kClient.be, 0x1234);
   REQUIRE(len == 576);
   out.resize(len);
-  const auto want =
-      icmp_error(kVip, kClient, kIcmpDestUnreachable, 4, 1480, std::span(big).first(576 - 28));
+  // lbd's own errors: TOS 0xc0 (RFC 1812 4.3.2.5), the caller's ID.
+  const auto want = icmp_error(kVip, kClient, kIcmpDestUnreachable, 4, 1480,
+                               std::span(big).first(576 - 28), 64, 0xc0, 0x1234);
   CHECK(std::vector<uint8_t>(want.begin() + 14, want.end()) == out);
 
   SECTION("a short packet is quoted whole") {
     const auto small = ip_packet(
         PacketBuilder().eth({}, {}).ipv4(kClient, kVip, 1).udp(1, 53).payload("z").build());
     std::vector<uint8_t> buf(lb::nat::kIcmpErrorMaxLength);
-    const size_t n = lb::nat::write_icmp_error(
-        buf, small, kIcmpTimeExceeded, lb::nat::kIcmpCodeTtlExceeded, 0, kVip.be, kClient.be);
+    const size_t n =
+        lb::nat::write_icmp_error(buf, small, kIcmpTimeExceeded, lb::nat::kIcmpCodeTtlExceeded, 0,
+                                  kVip.be, kClient.be, 0x1235);
     buf.resize(n);
-    const auto expect = icmp_error(kVip, kClient, kIcmpTimeExceeded, 0, 0, small);
+    const auto expect = icmp_error(kVip, kClient, kIcmpTimeExceeded, 0, 0, small, 64, 0xc0, 0x1235);
     CHECK(std::vector<uint8_t>(expect.begin() + 14, expect.end()) == buf);
   }
 }

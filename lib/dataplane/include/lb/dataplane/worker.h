@@ -155,6 +155,11 @@ class Worker {
   // MTU: ICMP fragmentation-needed from `icmp_src_be` when DF is set, else
   // fragments.
   void forward(rte_mbuf* m, packet::Ipv4Addr dst, uint32_t icmp_src_be) noexcept;
+  // Path MTU: a packet over `mtu` (or the MTU towards `dst`) with DF set is
+  // answered with fragmentation-needed from `icmp_src_be` and dropped (true).
+  // NAT paths call it before rewriting, so the sender hears about its own packet.
+  bool refuse_too_big(rte_mbuf* m, uint16_t mtu, uint32_t icmp_src_be) noexcept;
+  bool refuse_too_big(rte_mbuf* m, packet::Ipv4Addr dst, uint32_t icmp_src_be) noexcept;
   void send_fragmented(rte_mbuf* m, const Route& r, uint16_t mtu) noexcept;
   // An ICMP error about `offending` (from its IP header), rate limited; none
   // about ICMP errors, later fragments or non-unicast sources. True if sent.
@@ -200,8 +205,10 @@ class Worker {
   // ICMP errors lbd sends: a token bucket, as the kernel's icmp_ratelimit.
   uint64_t icmp_tokens_ = 100;  // a full burst
   uint64_t icmp_refill_ms_ = 0;
-  // Outer IP IDs of tunnelled packets; workers start 16384 apart.
+  // IP IDs of the packets lbd originates, per protocol as RFC 6864 asks:
+  // tunnel outer headers and ICMP errors; workers start 16384 apart.
   uint16_t tunnel_id_ = 0;
+  uint16_t icmp_id_ = 0;
   uint64_t now_ms_ = 0;
   uint64_t last_hold_retry_ms_ = 0;
 };

@@ -37,10 +37,13 @@ inline constexpr size_t kIcmpErrorMaxLength = 576;
 
 // Writes an ICMP error (IP header + ICMP header + quote) into `out` about the
 // packet `offending` (from its IP header). `rest` is the ICMP header's second
-// word in host order (the next-hop MTU for fragmentation-needed, else 0).
+// word in host order (the next-hop MTU for fragmentation-needed, else 0);
+// `id` the IP ID (host order; the caller's counter, RFC 6864). TTL 64, and
+// TOS 0xc0 (internetwork control) as RFC 1812 4.3.2.5 asks and Linux does.
 // Returns the IP datagram's length; `out` must hold kIcmpErrorMaxLength.
 size_t write_icmp_error(std::span<uint8_t> out, std::span<const uint8_t> offending, uint8_t type,
-                        uint8_t code, uint32_t rest, uint32_t src_be, uint32_t dst_be) noexcept;
+                        uint8_t code, uint32_t rest, uint32_t src_be, uint32_t dst_be,
+                        uint16_t id) noexcept;
 
 inline constexpr uint8_t kIcmpCodeFragNeeded = 4;   // type 3
 inline constexpr uint8_t kIcmpCodeTtlExceeded = 0;  // type 11
