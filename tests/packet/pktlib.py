@@ -124,3 +124,32 @@ def fragment(packet, mtu):
         del f.len, f.chksum
         out.append(IP(bytes(f / Raw(payload[off:off + step]))))
     return out
+
+
+def frame(src_mac, dst_mac, pkt):
+    """An IP packet in an Ethernet frame."""
+    return Ether(src=src_mac, dst=dst_mac) / pkt
+
+
+def decremented(pkt):
+    """The IP packet with its TTL one lower, as lbd forwards it (checksum redone)."""
+    p = IP(bytes(pkt))
+    p.ttl -= 1
+    del p.chksum
+    return IP(bytes(p))
+
+
+def filler(n):
+    """n payload bytes, not all alike (a wrong offset shows)."""
+    return Raw((bytes(range(256)) * 8)[:n])
+
+
+def tcp_pkt(src, dst, sport, dport, flags, ip_id, total, ttl=64, seq=1000, ack=0):
+    """A TCP/IPv4 packet with DF of `total` bytes."""
+    p = IP(src=src, dst=dst, id=ip_id, flags="DF", ttl=ttl) / TCP(sport=sport, dport=dport, flags=flags, seq=seq, ack=ack)
+    return IP(bytes(p / filler(total - 40))) if total > 40 else IP(bytes(p))
+
+
+def udp_pkt(src, dst, sport, dport, ip_id, total, ttl=64):
+    """A UDP/IPv4 datagram without DF of `total` bytes."""
+    return IP(bytes(IP(src=src, dst=dst, id=ip_id, ttl=ttl) / UDP(sport=sport, dport=dport) / filler(total - 28)))

@@ -23,10 +23,6 @@ C, CM = CLIENT_IP, CLIENT_MAC
 PIECE_MTU = 44  # 20-byte header + 24 payload bytes per fragment
 
 
-def frame(src_mac, dst_mac, pkt):
-    return Ether(src=src_mac, dst=dst_mac) / pkt
-
-
 def datagram(src, dst, sport, dport, ip_id, ttl, payload):
     return IP(src=src, dst=dst, id=ip_id, ttl=ttl) / UDP(sport=sport, dport=dport) / Raw(payload)
 

@@ -30,10 +30,6 @@ RS, RM = RS_IP[1], RS_MAC[1]
 OPTIONS = [IPOption_Router_Alert(), IPOption_NOP(), IPOption_NOP(), IPOption_NOP(), IPOption_NOP()]
 
 
-def frame(src_mac, dst_mac, pkt):
-    return Ether(src=src_mac, dst=dst_mac) / pkt
-
-
 def raw_frame(ip_bytes):
     return Ether(src=CM, dst=LB_MAC, type=0x0800) / Raw(ip_bytes)
 

@@ -25,17 +25,6 @@ C, CM = CLIENT_IP, CLIENT_MAC
 RS, RM = RS_IP[1], RS_MAC[1]
 
 
-def frame(src_mac, dst_mac, pkt):
-    return Ether(src=src_mac, dst=dst_mac) / pkt
-
-
-def decremented(pkt):
-    p = IP(bytes(pkt))
-    p.ttl -= 1
-    del p.chksum
-    return IP(bytes(p))
-
-
 def dnat(pkt, dst, dport):
     """The client's packet as the real server got it, built afresh."""
     p = decremented(pkt)

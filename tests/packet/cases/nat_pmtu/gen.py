@@ -21,23 +21,6 @@ C, CM = CLIENT_IP, CLIENT_MAC
 MTU = 1000
 
 
-def frame(src_mac, dst_mac, pkt):
-    return Ether(src=src_mac, dst=dst_mac) / pkt
-
-
-def filler(n):
-    return Raw((bytes(range(256)) * 8)[:n])
-
-
-def tcp_pkt(src, dst, sport, dport, flags, ip_id, total, ttl=64, seq=1000, ack=0):
-    p = IP(src=src, dst=dst, id=ip_id, flags="DF", ttl=ttl) / TCP(sport=sport, dport=dport, flags=flags, seq=seq, ack=ack)
-    return IP(bytes(p / filler(total - 40))) if total > 40 else IP(bytes(p))
-
-
-def udp_pkt(src, dst, sport, dport, ip_id, total, ttl=64):
-    return IP(bytes(IP(src=src, dst=dst, id=ip_id, ttl=ttl) / UDP(sport=sport, dport=dport) / filler(total - 28)))
-
-
 def build():
     rs1 = RS_IP[1]
     nat_syn = tcp_pkt(C, VIP, 40000, 80, "S", 11, 40)

@@ -23,13 +23,6 @@ def to_lb(pkt):
     return Ether(src=CM, dst=LB_MAC) / pkt
 
 
-def decremented(pkt):
-    p = IP(bytes(pkt))
-    p.ttl -= 1
-    del p.chksum
-    return IP(bytes(p))
-
-
 def build():
     syn = IP(src=C, dst=VIP, id=11, flags="DF") / TCP(sport=40000, dport=80, flags="S", seq=1000, window=64240)
     ack = IP(src=C, dst=VIP, id=12, flags="DF") / TCP(sport=40000, dport=80, flags="A", seq=1001, ack=5001)

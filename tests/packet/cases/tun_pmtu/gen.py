@@ -30,13 +30,6 @@ def to_lb(pkt, src_mac=CM):
     return Ether(src=src_mac, dst=LB_MAC) / pkt
 
 
-def decremented(pkt):
-    p = IP(bytes(pkt))
-    p.ttl -= 1
-    del p.chksum
-    return IP(bytes(p))
-
-
 def tcp_data(ip_id, total_len):
     p = IP(src=C, dst=VIP, id=ip_id, flags="DF") / TCP(sport=40000, dport=80, flags="PA", seq=1001, ack=5001)
     return p / Raw((bytes(range(256)) * 4)[:total_len - 40])
