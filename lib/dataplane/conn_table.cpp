@@ -176,9 +176,11 @@ bool ConnTable::record_fragment(const packet::FlowKeyV4& key, uint32_t target_be
                                 uint64_t now_ms) noexcept {
   const uint32_t hash = rte_hash_hash(hash_, &key);
   if (const Found f = lookup(key, hash); f.conn != nullptr) {
-    // The same ID reused by its sender within the timeout: the newest wins
-    // only if it goes the same way; otherwise the old record ages out first.
-    f.conn->expires_ms.store(now_ms + conn::kFragmentTimeoutMs, std::memory_order_relaxed);
+    // The sender reused the ID within the timeout: the newest first fragment
+    // decides. A record being expired cannot be taken over (its key is still
+    // in the table); the datagram's later fragments count as unknown.
+    if (f.conn->state.load(std::memory_order_acquire) != conn::kStateFragment) return false;
+    f.conn->retarget_fragment(target_be, method, rewrite_source, now_ms);
     return true;
   }
   uint32_t index = 0;

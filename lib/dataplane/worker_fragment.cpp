@@ -40,7 +40,7 @@ void Worker::handle_later_fragment(uint16_t port, rte_mbuf* m, const packet::Pac
     }
     return drop(m, Drop::fragment_unknown);
   }
-  const conn::Connection& r = *found.conn;
+  const conn::Connection::FragmentTarget r = found.conn->fragment_target();
   // No ICMP error is sent about a later fragment (RFC 1812 4.3.2.7).
   if (meta.ttl <= 1) return drop(m, Drop::ttl_exceeded);
   stats_.event(Event::fragments_forwarded);
@@ -49,20 +49,20 @@ void Worker::handle_later_fragment(uint16_t port, rte_mbuf* m, const packet::Pac
   const uint32_t router = shared_.ports[port].address.addr.be;
   if (r.rewrite_source) {
     // A NAT reply's fragment: from the VIP to the client.
-    nat::rewrite_source_address(frame, meta, r.rs_addr_be);
+    nat::rewrite_source_address(frame, meta, r.addr_be);
     return forward(m, packet::Ipv4Addr{meta.key.dst}, router);
   }
-  switch (r.forward) {
+  switch (r.method) {
     case sched::ForwardMethod::kNat:
-      nat::rewrite_destination_address(frame, meta, r.rs_addr_be);
-      return forward(m, packet::Ipv4Addr{r.rs_addr_be}, meta.key.dst);
+      nat::rewrite_destination_address(frame, meta, r.addr_be);
+      return forward(m, packet::Ipv4Addr{r.addr_be}, meta.key.dst);
     case sched::ForwardMethod::kDirectRoute:
-      return forward(m, packet::Ipv4Addr{r.rs_addr_be}, meta.key.dst);
+      return forward(m, packet::Ipv4Addr{r.addr_be}, meta.key.dst);
     case sched::ForwardMethod::kTunnel:
       // Without the ports, the fragment's outer source comes from the
       // record's hash: the real server reassembles the inner datagram
       // whichever source its pieces came from.
-      return tunnel_out(m, meta, r.rs_addr_be, hash, meta.key.dst);
+      return tunnel_out(m, meta, r.addr_be, hash, meta.key.dst);
   }
 }
 

@@ -15,6 +15,8 @@
 //   (fragmentation-needed with the MTU less the tunnel's 20 bytes).
 // Errors matching nothing take the normal path (the kernel's when they are
 // addressed to lbd itself).
+#include <cstring>
+
 #include <rte_mbuf.h>
 
 #include <lb/conn/connection.h>

@@ -124,3 +124,37 @@ TEST_CASE("counters stay exact when workers race the sweeper") {
   CHECK(f.counters.total == 0);
   CHECK(f.counters.active_conns() == 0);
 }
+
+TEST_CASE("fragment records: keyed apart from flows, retargeted on ID reuse, expired after 10 s") {
+  const uint32_t client = packet::Ipv4Addr::parse("198.18.1.10")->be;
+  const uint32_t vip = packet::Ipv4Addr::parse("198.18.1.100")->be;
+  const uint32_t rs1 = packet::Ipv4Addr::parse("198.18.2.11")->be;
+  const uint32_t rs2 = packet::Ipv4Addr::parse("198.18.3.11")->be;
+  const auto key = conn::fragment_key(client, vip, packet::kIpProtoUdp, packet::hton16(7));
+
+  // A flow whose source port happens to equal the ID is another key.
+  packet::FlowKeyV4 flow;
+  flow.src = client;
+  flow.dst = vip;
+  flow.sport = packet::hton16(7);
+  flow.proto = packet::kIpProtoUdp;
+  CHECK_FALSE(key == flow);
+
+  Connection r;
+  r.open_fragment(key, rs1, sched::ForwardMethod::kNat, false, 1000);
+  CHECK(conn::state_name(r.state.load()) == "FRAGMENT");
+  auto t = r.fragment_target();
+  CHECK(t.addr_be == rs1);
+  CHECK(t.method == sched::ForwardMethod::kNat);
+  CHECK_FALSE(t.rewrite_source);
+  CHECK_FALSE(r.expire_if_due(1'000'000));  // the flow sweeper leaves it alone
+
+  r.retarget_fragment(rs2, sched::ForwardMethod::kTunnel, false, 5000);
+  t = r.fragment_target();
+  CHECK(t.addr_be == rs2);
+  CHECK(t.method == sched::ForwardMethod::kTunnel);
+  CHECK_FALSE(r.expire_fragment_if_due(5000 + conn::kFragmentTimeoutMs - 1));
+  CHECK(r.expire_fragment_if_due(5000 + conn::kFragmentTimeoutMs));
+  CHECK(r.state.load() == conn::kStateDead);
+  CHECK_FALSE(r.expire_fragment_if_due(100'000));  // once
+}

@@ -229,6 +229,26 @@ struct alignas(64) Connection {
     expires_ms.store(now_ms + kFragmentTimeoutMs, std::memory_order_relaxed);
     state.store(kStateFragment, std::memory_order_release);
   }
+  // A later datagram reusing the record's IP ID (a sender's 16-bit IDs wrap):
+  // its first fragment decides where the later ones go from now on. Another
+  // worker may be reading the record, hence the atomic stores.
+  void retarget_fragment(uint32_t target_be, sched::ForwardMethod method, bool source,
+                         uint64_t now_ms) noexcept {
+    std::atomic_ref(rs_addr_be).store(target_be, std::memory_order_relaxed);
+    std::atomic_ref(forward).store(method, std::memory_order_relaxed);
+    std::atomic_ref(rewrite_source).store(source, std::memory_order_relaxed);
+    expires_ms.store(now_ms + kFragmentTimeoutMs, std::memory_order_relaxed);
+  }
+  struct FragmentTarget {
+    uint32_t addr_be;
+    sched::ForwardMethod method;
+    bool rewrite_source;
+  };
+  FragmentTarget fragment_target() noexcept {
+    return {std::atomic_ref(rs_addr_be).load(std::memory_order_relaxed),
+            std::atomic_ref(forward).load(std::memory_order_relaxed),
+            std::atomic_ref(rewrite_source).load(std::memory_order_relaxed)};
+  }
   bool expire_fragment_if_due(uint64_t now_ms) noexcept {
     uint8_t cur = kStateFragment;
     return now_ms >= expires_ms.load(std::memory_order_relaxed) &&

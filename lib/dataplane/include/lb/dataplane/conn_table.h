@@ -88,8 +88,8 @@ class ConnTable {
                                     const sched::Dest& dest, uint32_t timeout_ms, uint64_t now_ms,
                                     Drop& why) noexcept;
   // Records where a datagram's later fragments go (see connection.h). An
-  // existing record for the key is refreshed instead. Returns false when the
-  // table is full.
+  // existing record for the key (the sender reused the IP ID) is retargeted.
+  // Returns false when the table is full.
   bool record_fragment(const packet::FlowKeyV4& key, uint32_t target_be,
                        sched::ForwardMethod method, bool rewrite_source, uint64_t now_ms) noexcept;
   uint32_t index_of(const conn::Connection& c) const noexcept {
