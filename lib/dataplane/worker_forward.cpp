@@ -66,24 +66,24 @@ void Worker::deliver(rte_mbuf* m, const packet::PacketMeta& meta, sched::Forward
   // for every forwarded packet (a tunnel's outer TTL copies the inner one).
   const auto frame = frame_of(m);
   nat::decrement_ttl(frame, meta);
-  switch (method) {
-    case sched::ForwardMethod::kNat:
-      // The client must hear of a too-small MTU about the packet it sent (to
-      // the VIP), or its TCP cannot match the error to its socket: checked
-      // before the rewrite, as IPVS does in __ip_vs_get_out_rt.
-      if (refuse_too_big(m, packet::Ipv4Addr{rs_addr_be}, icmp_src)) return;
-      nat::rewrite_destination(frame, meta, rs_addr_be, rs_port_be);
-      stats_.event(Event::nat_in);
-      return forward(m, packet::Ipv4Addr{rs_addr_be}, icmp_src);
-    case sched::ForwardMethod::kDirectRoute:
-      // The IP packet otherwise untouched: only the frame is addressed to
-      // the server. (The MTU check first, so dr_out counts what leaves.)
-      if (refuse_too_big(m, packet::Ipv4Addr{rs_addr_be}, icmp_src)) return;
-      stats_.event(Event::dr_out);
-      return forward(m, packet::Ipv4Addr{rs_addr_be}, icmp_src);
-    case sched::ForwardMethod::kTunnel:
-      return tunnel_out(m, meta, rs_addr_be, flow_hash, icmp_src);
+  if (method == sched::ForwardMethod::kTunnel) {
+    return tunnel_out(m, meta, rs_addr_be, flow_hash, icmp_src);
   }
+  // The MTU is checked before NAT's rewrite: the client must hear of a
+  // too-small MTU about the packet it sent (to the VIP), or its TCP cannot
+  // match the error to its socket (IPVS checks in __ip_vs_get_out_rt). So
+  // nat_in and dr_out count only what leaves.
+  const Route r = route_checked(m, packet::Ipv4Addr{rs_addr_be}, icmp_src);
+  if (r.port == kNoPort) return;
+  if (method == sched::ForwardMethod::kNat) {
+    nat::rewrite_destination(frame, meta, rs_addr_be, rs_port_be);
+    stats_.event(Event::nat_in);
+  } else {
+    // Direct routing: the IP packet otherwise untouched, only the frame is
+    // addressed to the server.
+    stats_.event(Event::dr_out);
+  }
+  send_routed(m, r);
 }
 
 void Worker::tunnel_out(rte_mbuf* m, const packet::PacketMeta& meta, uint32_t rs_addr_be,
@@ -120,31 +120,34 @@ void Worker::tunnel_out(rte_mbuf* m, const packet::PacketMeta& meta, uint32_t rs
 }
 
 void Worker::forward(rte_mbuf* m, packet::Ipv4Addr dst, uint32_t icmp_src_be) noexcept {
-  const Route r = route(shared_.ports, dst);
-  if (r.port == kNoPort) return drop(m, Drop::no_route);
-  const uint16_t mtu = shared_.ports[r.port].mtu;
-  if (refuse_too_big(m, mtu, icmp_src_be)) return;
-  if (packet::ntoh16(ip_of(m).total_length) > mtu) return send_fragmented(m, r, mtu);
-  send_to_next_hop(m, r);
+  const Route r = route_checked(m, dst, icmp_src_be);
+  if (r.port != kNoPort) send_routed(m, r);
 }
 
-bool Worker::refuse_too_big(rte_mbuf* m, uint16_t mtu, uint32_t icmp_src_be) noexcept {
+Route Worker::route_checked(rte_mbuf* m, packet::Ipv4Addr dst, uint32_t icmp_src_be) noexcept {
+  const Route r = route(shared_.ports, dst);
+  if (r.port == kNoPort) {
+    drop(m, Drop::no_route);
+    return r;
+  }
+  const uint16_t mtu = shared_.ports[r.port].mtu;
   const packet::Ipv4Hdr& ip = ip_of(m);
   if (packet::ntoh16(ip.total_length) <= mtu ||
       (ip.frag_off & packet::hton16(packet::kIpv4FlagDf)) == 0) {
-    return false;
+    return r;
   }
   if (send_icmp_error(ip_packet(m), packet::kIcmpDestUnreachable, nat::kIcmpCodeFragNeeded, mtu,
                       icmp_src_be, ip.src)) {
     stats_.event(Event::icmp_frag_needed_sent);
   }
   drop(m, Drop::too_big);
-  return true;
+  return Route{};
 }
 
-bool Worker::refuse_too_big(rte_mbuf* m, packet::Ipv4Addr dst, uint32_t icmp_src_be) noexcept {
-  const Route r = route(shared_.ports, dst);
-  return r.port != kNoPort && refuse_too_big(m, shared_.ports[r.port].mtu, icmp_src_be);
+void Worker::send_routed(rte_mbuf* m, const Route& r) noexcept {
+  const uint16_t mtu = shared_.ports[r.port].mtu;
+  if (packet::ntoh16(ip_of(m).total_length) > mtu) return send_fragmented(m, r, mtu);
+  send_to_next_hop(m, r);
 }
 
 void Worker::send_fragmented(rte_mbuf* m, const Route& r, uint16_t mtu) noexcept {

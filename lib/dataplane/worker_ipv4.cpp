@@ -123,7 +123,8 @@ void Worker::handle_reply(uint16_t port, rte_mbuf* m, const packet::PacketMeta& 
   }
   // As a router would: the real server hears of a too-small MTU about its
   // own packet, before the TTL decrement and SNAT.
-  if (refuse_too_big(m, packet::Ipv4Addr{c.client.src}, router)) return;
+  const Route r = route_checked(m, packet::Ipv4Addr{c.client.src}, router);
+  if (r.port == kNoPort) return;
   if (meta.ip_flags & packet::kMetaFirstFragment) {
     record_fragment(meta, c.client.dst, sched::ForwardMethod::kNat, true);
   }
@@ -131,7 +132,7 @@ void Worker::handle_reply(uint16_t port, rte_mbuf* m, const packet::PacketMeta& 
   nat::rewrite_source(frame, meta, c.client.dst, c.client.dport);
   nat::decrement_ttl(frame, meta);
   stats_.event(Event::nat_out);
-  forward(m, packet::Ipv4Addr{c.client.src}, router);
+  send_routed(m, r);
 }
 
 bool Worker::handle_one_packet_reply(uint16_t port, rte_mbuf* m, const packet::PacketMeta& meta,
@@ -145,7 +146,8 @@ bool Worker::handle_one_packet_reply(uint16_t port, rte_mbuf* m, const packet::P
     expire_ttl(m, meta, router);
     return true;
   }
-  if (refuse_too_big(m, packet::Ipv4Addr{meta.key.dst}, router)) return true;
+  const Route r = route_checked(m, packet::Ipv4Addr{meta.key.dst}, router);
+  if (r.port == kNoPort) return true;
   const sched::ServiceSpec& spec = snap.services.services()[*svc]->spec();
   if (meta.ip_flags & packet::kMetaFirstFragment) {
     record_fragment(meta, spec.vip.be, sched::ForwardMethod::kNat, true);
@@ -154,7 +156,7 @@ bool Worker::handle_one_packet_reply(uint16_t port, rte_mbuf* m, const packet::P
   nat::rewrite_source(frame, meta, spec.vip.be, packet::hton16(spec.port));
   nat::decrement_ttl(frame, meta);
   stats_.event(Event::nat_out);
-  forward(m, packet::Ipv4Addr{meta.key.dst}, router);
+  send_routed(m, r);
   return true;
 }
 

@@ -155,11 +155,13 @@ class Worker {
   // MTU: ICMP fragmentation-needed from `icmp_src_be` when DF is set, else
   // fragments.
   void forward(rte_mbuf* m, packet::Ipv4Addr dst, uint32_t icmp_src_be) noexcept;
-  // Path MTU: a packet over `mtu` (or the MTU towards `dst`) with DF set is
-  // answered with fragmentation-needed from `icmp_src_be` and dropped (true).
-  // NAT paths call it before rewriting, so the sender hears about its own packet.
-  bool refuse_too_big(rte_mbuf* m, uint16_t mtu, uint32_t icmp_src_be) noexcept;
-  bool refuse_too_big(rte_mbuf* m, packet::Ipv4Addr dst, uint32_t icmp_src_be) noexcept;
+  // forward() in two steps, for NAT paths that must check before rewriting
+  // (the sender hears about its own packet): the route towards `dst`, or
+  // kNoPort when the packet was dropped - no route, or over the egress MTU
+  // with DF set (answered with fragmentation-needed from `icmp_src_be`);
+  // then sending along it, fragmenting when over the MTU.
+  Route route_checked(rte_mbuf* m, packet::Ipv4Addr dst, uint32_t icmp_src_be) noexcept;
+  void send_routed(rte_mbuf* m, const Route& r) noexcept;
   void send_fragmented(rte_mbuf* m, const Route& r, uint16_t mtu) noexcept;
   // An ICMP error about `offending` (from its IP header), rate limited; none
   // about ICMP errors, later fragments or non-unicast sources. True if sent.
