@@ -5,6 +5,7 @@
 // the firewall-mark classifier are in parse_services.cpp.
 #include "parse.h"
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -20,13 +21,6 @@ constexpr size_t kMaxSocketPath = 107;
 // Linux IFNAMSIZ (16) less the NUL.
 constexpr size_t kMaxTapName = 15;
 constexpr int64_t kMaxLcore = 1023;
-
-// connections.timeouts keys: the TCP states in TcpState order (lower-case
-// kernel names), then UDP and ICMP.
-constexpr std::array<std::string_view, conn::kTcpStateCount> kTcpTimeoutKeys = {
-    "none",  "established", "syn_sent", "syn_recv", "fin_wait", "time_wait",
-    "close", "close_wait",  "last_ack", "listen",   "synack",
-};
 
 constexpr std::array<std::pair<std::string_view, HugePages>, 3> kHugePages = {{
     {"auto", HugePages::kAuto},
@@ -93,11 +87,41 @@ EalConfig parse_eal(Reader& reader, const Field& field) {
   return eal;
 }
 
+// An lcore: an integer (the lcore runs on the CPU of that number), or
+// "L@C" as DPDK's --lcores writes it (lcore L on CPU C). Returns the lcore.
+std::optional<uint32_t> read_lcore(Reader& reader, const Field& field, LcoreConfig& lcores) {
+  if (!field.node.IsScalar() || field.node.Scalar().find('@') == std::string::npos) {
+    if (auto id = read_int(reader, field, 0, kMaxLcore)) return static_cast<uint32_t>(*id);
+    return std::nullopt;
+  }
+  const std::string& text = field.node.Scalar();
+  const auto number = [](std::string_view digits) -> std::optional<int64_t> {
+    if (digits.empty() || digits.size() > 4 ||
+        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return std::nullopt;
+    }
+    return std::stoll(std::string(digits));
+  };
+  const size_t at = text.find('@');
+  const auto lcore = number(std::string_view(text).substr(0, at));
+  const auto cpu = number(std::string_view(text).substr(at + 1));
+  if (!lcore || !cpu || *lcore > kMaxLcore || *cpu > kMaxLcore) {
+    reader.error(field, fmt::format("expected an lcore id 0..{0} or \"LCORE@CPU\" (each 0..{0}), "
+                                    "got {1}",
+                                    kMaxLcore, describe(field.node)));
+    return std::nullopt;
+  }
+  lcores.cpu[static_cast<uint32_t>(*lcore)] = static_cast<uint32_t>(*cpu);
+  return static_cast<uint32_t>(*lcore);
+}
+
 LcoreConfig parse_lcores(Reader& reader, const Field& field, Sites& sites) {
   LcoreConfig lcores;
   const MapReader map(reader, field, {"main", "workers", "idle_sleep_us"});
   if (auto f = map.get("main")) {
-    sites.lcores_main = site_of(*f, read_int_key(reader, map, "main", lcores.main, 0, kMaxLcore));
+    const auto id = read_lcore(reader, *f, lcores);
+    if (id) lcores.main = *id;
+    sites.lcores_main = site_of(*f, id.has_value());
   } else {
     sites.lcores_main = Site{child_path(field.path, "main"), field.pos, true};
   }
@@ -109,9 +133,9 @@ LcoreConfig parse_lcores(Reader& reader, const Field& field, Sites& sites) {
       }
       lcores.workers.clear();
       for (const Field& worker : *list) {
-        auto id = read_int(reader, worker, 0, kMaxLcore);
+        auto id = read_lcore(reader, worker, lcores);
         sites.lcores_workers.push_back(site_of(worker, id.has_value()));
-        lcores.workers.push_back(static_cast<uint32_t>(id.value_or(0)));
+        lcores.workers.push_back(id.value_or(0));
       }
     }
   } else {
@@ -271,17 +295,22 @@ conn::Timeouts parse_timeouts(Reader& reader, const Field& field) {
   const MapReader map(reader, field,
                       {"none", "established", "syn_sent", "syn_recv", "fin_wait", "time_wait",
                        "close", "close_wait", "last_ack", "listen", "synack", "udp", "icmp"});
-  for (size_t i = 0; i < kTcpTimeoutKeys.size(); ++i)
-    read_timeout_key(reader, map, kTcpTimeoutKeys[i], timeouts.tcp_ms[i]);
-  read_timeout_key(reader, map, "udp", timeouts.udp_ms);
-  read_timeout_key(reader, map, "icmp", timeouts.icmp_ms);
+  static_assert(conn::kTimeoutNames.size() == 13, "the key list above names every timeout");
+  for (size_t i = 0; i < conn::kTimeoutNames.size(); ++i)
+    read_timeout_key(reader, map, conn::kTimeoutNames[i], timeouts.by_index(i));
   return timeouts;
 }
 
 ConnectionConfig parse_connections(Reader& reader, const Field& field) {
   ConnectionConfig connections;
-  const MapReader map(reader, field, {"table_size", "timeouts"});
-  read_int_key(reader, map, "table_size", connections.table_size, 1024, 268435456);
+  const MapReader map(reader, field, {"table_size", "timeouts", "expire_nodest_conn"});
+  if (auto f = map.get("table_size")) {
+    if (!(f->node.IsScalar() && f->node.Scalar() == "auto")) {
+      if (auto size = read_int(reader, *f, 1024, 268435456, "auto")) {
+        connections.table_size = static_cast<uint32_t>(*size);
+      }
+    }
+  }
   if (auto f = map.get("timeouts")) {
     if (f->node.IsNull()) {
       reader.error(*f, "expected a map of timeouts in seconds, got an empty value");
@@ -289,6 +318,7 @@ ConnectionConfig parse_connections(Reader& reader, const Field& field) {
       connections.timeouts = parse_timeouts(reader, *f);
     }
   }
+  read_bool_key(reader, map, "expire_nodest_conn", connections.expire_nodest_conn);
   return connections;
 }
 

@@ -193,8 +193,11 @@ std::optional<std::vector<Field>> read_list(Reader& reader, const Field& field) 
   return elements;
 }
 
-std::optional<int64_t> read_int(Reader& reader, const Field& field, int64_t min, int64_t max) {
-  const std::string expected = fmt::format("expected an integer {}..{}", min, max);
+std::optional<int64_t> read_int(Reader& reader, const Field& field, int64_t min, int64_t max,
+                                std::string_view alternative) {
+  const std::string expected =
+      alternative.empty() ? fmt::format("expected an integer {}..{}", min, max)
+                          : fmt::format("expected {} or an integer {}..{}", alternative, min, max);
   if (!field.node.IsScalar()) {
     reader.error(field, fmt::format("{}, got {}", expected, describe(field.node)));
     return std::nullopt;

@@ -90,7 +90,10 @@ class MapReader {
 std::optional<std::vector<Field>> read_list(Reader& reader, const Field& field);
 
 // YAML integers only: a plain (unquoted) decimal scalar within [min, max].
-std::optional<int64_t> read_int(Reader& reader, const Field& field, int64_t min, int64_t max);
+// `alternative` names another accepted value (checked by the caller) for
+// the message: "expected auto or an integer ...".
+std::optional<int64_t> read_int(Reader& reader, const Field& field, int64_t min, int64_t max,
+                                std::string_view alternative = {});
 // true/false/yes/no (and their capitalised forms); not on/off/y/n, which
 // yaml-cpp would take but read too much like a typo.
 std::optional<bool> read_bool(Reader& reader, const Field& field);

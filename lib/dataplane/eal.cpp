@@ -36,8 +36,18 @@ std::vector<std::string> eal_args(const config::Config& cfg, const std::string& 
   std::vector<std::string> args = {argv0};
   std::vector<uint32_t> lcores = {cfg.lcores.main};
   lcores.insert(lcores.end(), cfg.lcores.workers.begin(), cfg.lcores.workers.end());
-  args.push_back("-l");
-  args.push_back(fmt::format("{}", fmt::join(lcores, ",")));
+  if (cfg.lcores.cpu.empty()) {
+    args.push_back("-l");
+    args.push_back(fmt::format("{}", fmt::join(lcores, ",")));
+  } else {
+    // Some lcore runs on another CPU than its number: DPDK's lcore@cpu map.
+    std::vector<std::string> map;
+    for (const uint32_t l : lcores) {
+      const auto it = cfg.lcores.cpu.find(l);
+      map.push_back(fmt::format("{}@{}", l, it != cfg.lcores.cpu.end() ? it->second : l));
+    }
+    args.push_back(fmt::format("--lcores={}", fmt::join(map, ",")));
+  }
   args.push_back("--main-lcore=" + std::to_string(cfg.lcores.main));
   args.push_back("--file-prefix=" + cfg.eal.file_prefix);
   args.push_back("--log-level=" + cfg.eal.log_level);

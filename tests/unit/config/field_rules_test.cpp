@@ -103,6 +103,24 @@ TEST_CASE("every integer field has its documented range") {
        "t.yaml:6:16: lcores.main: expected an integer 0..1023, got 1024"},
       {"lcores: {workers: [1, -1]}\n",
        "t.yaml:6:23: lcores.workers[1]: expected an integer 0..1023, got -1"},
+      {"lcores: {workers: [\"1@\"]}\n",
+       "t.yaml:6:20: lcores.workers[0]: expected an lcore id 0..1023 or \"LCORE@CPU\" (each "
+       "0..1023), "
+       "got \"1@\""},
+      {"lcores: {workers: [\"1@2048\"]}\n",
+       "t.yaml:6:20: lcores.workers[0]: expected an lcore id 0..1023 or \"LCORE@CPU\" (each "
+       "0..1023), "
+       "got \"1@2048\""},
+      {"lcores: {main: x@1}\n",
+       "t.yaml:6:16: lcores.main: expected an lcore id 0..1023 or \"LCORE@CPU\" (each 0..1023), "
+       "got "
+       "\"x@1\""},
+      {"connections: {table_size: automatic}\n",
+       "t.yaml:6:27: connections.table_size: expected auto or an integer 1024..268435456, got "
+       "\"automatic\""},
+      {"connections: {expire_nodest_conn: 1}\n",
+       "t.yaml:6:35: connections.expire_nodest_conn: expected true or false (or yes/no), got "
+       "\"1\""},
       {"lcores: {idle_sleep_us: 100001}\n",
        "t.yaml:6:25: lcores.idle_sleep_us: expected an integer 0..100000, got 100001"},
       {"neighbors: {table_size: 32}\n",
@@ -118,7 +136,8 @@ TEST_CASE("every integer field has its documented range") {
       {"neighbors: {hold_packets: 65537}\n",
        "t.yaml:6:27: neighbors.hold_packets: expected an integer 0..65536, got 65537"},
       {"connections: {table_size: 1023}\n",
-       "t.yaml:6:27: connections.table_size: expected an integer 1024..268435456, got 1023"},
+       "t.yaml:6:27: connections.table_size: expected auto or an integer 1024..268435456, got "
+       "1023"},
       {"services: [{protocol: tcp, vip: 198.18.1.100, port: 65536}]\n",
        "t.yaml:6:53: services[0].port: expected an integer 0..65535, got 65536"},
       {"services: [{protocol: tcp, vip: 198.18.1.100, port: 80, real_servers: [{address: "

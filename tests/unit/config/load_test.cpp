@@ -319,3 +319,24 @@ TEST_CASE("load_file reports errors under the file's path") {
         std::vector<std::string>{
             path.string() + ":6:10: ports[0].mtu: expected an integer 576..9000, got \"big\""});
 }
+
+TEST_CASE("connections: table_size auto by default, expire_nodest_conn off by default") {
+  const Config defaults = valid(with_port(""));
+  CHECK(defaults.connections.table_size == 0);  // auto: sized by the data plane
+  CHECK_FALSE(defaults.connections.expire_nodest_conn);
+  const Config c = valid(with_port("connections: {table_size: auto, expire_nodest_conn: yes}\n"));
+  CHECK(c.connections.table_size == 0);
+  CHECK(c.connections.expire_nodest_conn);
+  CHECK(valid(with_port("connections: {table_size: 16777216}\n")).connections.table_size ==
+        16777216);
+}
+
+TEST_CASE("lcores: \"LCORE@CPU\" pins an lcore to another CPU") {
+  const Config c = valid(with_port("lcores: {main: 0, workers: [\"1@1\", \"2@1\", 3]}\n"));
+  CHECK(c.lcores.workers == std::vector<uint32_t>{1, 2, 3});
+  CHECK(c.lcores.cpu == std::map<uint32_t, uint32_t>{{1, 1}, {2, 1}});
+  const Config m = valid(with_port("lcores: {main: \"0@1\", workers: [1]}\n"));
+  CHECK(m.lcores.main == 0);
+  CHECK(m.lcores.cpu == std::map<uint32_t, uint32_t>{{0, 1}});
+  CHECK(valid(with_port("lcores: {workers: [1]}\n")).lcores.cpu.empty());
+}

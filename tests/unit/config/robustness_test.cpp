@@ -85,7 +85,8 @@ TEST_CASE("wrong node types at every level are reported, never thrown") {
        "t.yaml:6:22: neighbors.static[0]: expected a map with keys: address, mac; got "
        "\"198.18.1.2\""},
       {"connections: [1]\n",
-       "t.yaml:6:14: connections: expected a map with keys: table_size, timeouts; got a list"},
+       "t.yaml:6:14: connections: expected a map with keys: table_size, timeouts, "
+       "expire_nodest_conn; got a list"},
       {"services: {protocol: tcp}\n", "t.yaml:6:11: services: expected a list, got a map"},
       {"services: [tcp]\n",
        "t.yaml:6:12: services[0]: expected a map with keys: protocol, vip, port, fwmark, "

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,8 +34,12 @@ struct EalConfig {
 };
 
 struct LcoreConfig {
-  uint32_t main = 0;                    // control plane core
-  std::vector<uint32_t> workers = {1};  // one worker per core; each polls one RX queue per port
+  uint32_t main = 0;                    // control plane lcore
+  std::vector<uint32_t> workers = {1};  // one worker per lcore; each polls one RX queue per port
+  // The CPU of every lcore written "L@C" (DPDK's --lcores notation); an lcore
+  // not listed runs on the CPU of its own number. Lets several workers share
+  // a CPU (tests, small VMs) or an lcore id differ from its CPU.
+  std::map<uint32_t, uint32_t> cpu;
   // Microseconds a worker sleeps after an empty poll round; 0 = pure busy
   // polling (production). Non-zero suits shared machines and VMs.
   uint32_t idle_sleep_us = 0;
@@ -77,10 +82,16 @@ struct StaticNeighbor {
 };
 
 struct ConnectionConfig {
-  uint32_t table_size = 1u << 20;  // connections (each has one or two keys)
+  // Connections (each has one or two keys); 0 = auto: sized for the memory
+  // DPDK has (see Dataplane).
+  uint32_t table_size = 0;
   // Per-state idle timeouts (IPVS's defaults; ipvsadm --set sets the
   // ESTABLISHED, FIN_WAIT and UDP ones).
   conn::Timeouts timeouts;
+  // The sysctl net.ipv4.vs.expire_nodest_conn: connections to a real server
+  // that left its service are expired (at their next packet, and by the
+  // sweeper) instead of continuing until they end.
+  bool expire_nodest_conn = false;
 };
 
 struct Config {
