@@ -1,5 +1,7 @@
 #include <lb/dataplane/conn_table.h>
 
+#include <algorithm>
+#include <bit>
 #include <new>
 #include <stdexcept>
 
@@ -8,6 +10,7 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
+#include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_pause.h>
 #include <rte_ring.h>
@@ -22,11 +25,77 @@ constexpr uintptr_t encode(uint32_t index, bool reply) noexcept {
   return (uintptr_t{index} << 1) | (reply ? 1 : 0);
 }
 
+// The reclaim probe (see pump_reclaim): a key no packet can produce, whose
+// data names no record.
+constexpr uintptr_t kProbeData = ~uintptr_t{0};
+constexpr packet::FlowKeyV4 probe_key() noexcept {
+  packet::FlowKeyV4 k;
+  k.pad[0] = 0xff;
+  return k;
+}
+// Probe cycles per sweep tick at most: each reclaims up to
+// RTE_HASH_RCU_DQ_RECLAIM_MAX (16) records.
+constexpr uint32_t kMaxProbesPerTick = 256;
+
 [[noreturn]] void fail(const std::string& what) {
   throw std::runtime_error(fmt::format("{}: {}", what, rte_strerror(rte_errno)));
 }
 
+// DPDK memory allocated so far, over every NUMA socket.
+size_t dpdk_allocated_bytes() noexcept {
+  size_t total = 0;
+  for (unsigned i = 0; i < rte_socket_count(); ++i) {
+    rte_malloc_socket_stats st{};
+    if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0)
+      total += st.heap_allocsz_bytes;
+  }
+  return total;
+}
+
+uint64_t pow2(uint64_t n) noexcept {
+  return std::bit_ceil(std::max<uint64_t>(n, 1));
+}
+
 }  // namespace
+
+size_t ConnTable::estimate_bytes(uint32_t capacity) noexcept {
+  // rte_cuckoo_hash.c (22.11) with MULTI_WRITER_ADD, RW_CONCURRENCY_LF,
+  // EXT_TABLE and a 16-byte key: key slots include every lcore's free-slot
+  // cache; key entries are 8 bytes of data pointer plus the key, 16-aligned;
+  // 8-entry buckets of one cache line, as many extendable ones; rings of
+  // 4-byte indices; the RCU defer queue holds a 16-byte (token, entry) per
+  // key slot. rte_malloc adds a 64-byte header and cache-line padding to
+  // each allocation, which is noise at the sizes that matter.
+  constexpr uint64_t kMaxLcore = RTE_MAX_LCORE, kCache = 64, kBucketEntries = 8;
+  const uint64_t keys = 2 * uint64_t{capacity};
+  const uint64_t slots = keys + (kMaxLcore - 1) * (kCache - 1) + 1;
+  const uint64_t buckets = pow2(keys) / kBucketEntries;
+  uint64_t bytes = 0;
+  bytes += slots * 32;                    // key store
+  bytes += pow2(slots) * 4;               // free key slots
+  bytes += 2 * buckets * 64;              // buckets and extendable buckets
+  bytes += pow2(buckets + 1) * 4;         // free extendable buckets
+  bytes += slots * 4;                     // extendable buckets to free, per key slot
+  bytes += pow2(slots + 1) * 16;          // RCU defer queue
+  bytes += kMaxLcore * (kCache + 1) * 4;  // per-lcore free-slot caches
+  bytes += uint64_t{capacity} * sizeof(conn::Connection);  // the records
+  bytes += pow2(uint64_t{capacity} + 1) * 4;               // their free ring
+  return static_cast<size_t>(bytes);
+}
+
+uint32_t ConnTable::capacity_for(size_t bytes) noexcept {
+  // estimate_bytes grows with capacity: the largest fitting one by bisection.
+  uint32_t lo = 0, hi = kMaxCapacity;
+  while (lo < hi) {
+    const uint32_t mid = lo + (hi - lo + 1) / 2;
+    if (estimate_bytes(mid) <= bytes) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
 
 ConnTable::TemplateLock::TemplateLock(std::atomic_flag& f) noexcept : flag_(f) {
   while (flag_.test_and_set(std::memory_order_acquire))
@@ -38,6 +107,7 @@ ConnTable::ConnTable(const std::string& name, uint32_t capacity, int socket, rte
     : capacity_(capacity),
       dest_counters_(dest_counters),
       stripes_(std::make_unique<Stripe[]>(kStripes)) {
+  const size_t before = dpdk_allocated_bytes();
   rte_hash_parameters params{};
   const std::string hash_name = name + "_h";
   params.name = hash_name.c_str();
@@ -78,6 +148,7 @@ ConnTable::ConnTable(const std::string& name, uint32_t capacity, int socket, rte
   if (free_ == nullptr) fail("cannot create the connection free ring");
   for (uint32_t i = 0; i < capacity; ++i)
     rte_ring_enqueue_elem(free_, &i, sizeof(uint32_t));
+  bytes_ = dpdk_allocated_bytes() - before;
 }
 
 ConnTable::~ConnTable() {
@@ -203,8 +274,14 @@ void ConnTable::release_unpublished(uint32_t index) noexcept {
   free_record(index);
 }
 
-uint32_t ConnTable::expire(uint64_t now_ms, uint32_t budget) noexcept {
-  uint32_t expired = 0;
+bool ConnTable::expire_now(conn::Connection& c) noexcept {
+  if (!c.expire_now()) return false;
+  expire_flow(index_of(c));
+  return true;
+}
+
+uint32_t ConnTable::expire(uint64_t now_ms, uint32_t budget, bool flush_removed) noexcept {
+  uint32_t expired = 0, templates = 0, flushed = 0;
   for (uint32_t n = 0; n < budget && n < capacity_; ++n) {
     const uint32_t i = sweep_cursor_;
     sweep_cursor_ = sweep_cursor_ + 1 == capacity_ ? 0 : sweep_cursor_ + 1;
@@ -212,15 +289,41 @@ uint32_t ConnTable::expire(uint64_t now_ms, uint32_t budget) noexcept {
     if (c.expire_if_due(now_ms)) {
       expire_flow(i);
       ++expired;
+    } else if (flush_removed && c.is_flow() &&
+               !c.counters->in_service.load(std::memory_order_relaxed) && c.expire_now()) {
+      expire_flow(i);
+      ++flushed;
     } else if (c.expire_template_if_due(now_ms)) {
       expire_template(i);
-      ++expired;
+      ++templates;
     } else if (c.expire_fragment_if_due(now_ms)) {
       expire_key(i);
     }
   }
-  expired_.fetch_add(expired, std::memory_order_relaxed);
-  return expired;
+  expired_.fetch_add(expired + flushed, std::memory_order_relaxed);
+  templates_expired_.fetch_add(templates, std::memory_order_relaxed);
+  flushed_.fetch_add(flushed, std::memory_order_relaxed);
+  pump_reclaim();
+  return expired + flushed + templates;
+}
+
+void ConnTable::pump_reclaim() noexcept {
+  // rte_hash reclaims deleted keys (and so our records) only inside its
+  // delete calls, at most 16 a call, and 22.11 has no call to reclaim
+  // without deleting. A quiet table would keep its last retired records
+  // until the next expiry - forever, in a full table whose flows have all
+  // ended. Adding and deleting a probe key drives the reclaim instead; it
+  // stops as soon as a round frees nothing (the grace period is not over).
+  const packet::FlowKeyV4 key = probe_key();
+  const uint32_t h = rte_hash_hash(hash_, &key);
+  for (uint32_t n = 0; n < kMaxProbesPerTick; ++n) {
+    const uint64_t before = reclaimed_count_.load(std::memory_order_relaxed);
+    if (retired_count_.load(std::memory_order_relaxed) == before) return;
+    if (rte_hash_add_key_with_hash_data(hash_, &key, h, reinterpret_cast<void*>(kProbeData)) < 0)
+      return;
+    rte_hash_del_key_with_hash(hash_, &key, h);
+    if (reclaimed_count_.load(std::memory_order_relaxed) == before) return;
+  }
 }
 
 void ConnTable::expire_flow(uint32_t index) noexcept {
@@ -249,6 +352,7 @@ void ConnTable::expire_key(uint32_t index) noexcept {
 }
 
 void ConnTable::key_reclaimed(void* self, void* key_data) {
+  if (reinterpret_cast<uintptr_t>(key_data) == kProbeData) return;
   auto* table = static_cast<ConnTable*>(self);
   const auto index = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(key_data) >> 1);
   if (table->pool_[index].table_keys.fetch_sub(1, std::memory_order_acq_rel) == 1) {
@@ -266,14 +370,12 @@ ConnTable::Stats ConnTable::stats() const noexcept {
   const auto waiting = static_cast<uint32_t>(retired_count_.load(std::memory_order_relaxed) -
                                              reclaimed_count_.load(std::memory_order_relaxed));
   const uint32_t free_slots = rte_ring_count(free_);
-  return {capacity_, capacity_ - free_slots - waiting, waiting,
-          expired_.load(std::memory_order_relaxed)};
-}
-
-size_t ConnTable::bytes_per_connection() const noexcept {
-  // The pool record plus two hash keys with their bucket share (rte_hash
-  // stores key + data pointer per entry, and 8 signatures/indices per bucket).
-  return sizeof(conn::Connection) + 2 * (sizeof(packet::FlowKeyV4) + sizeof(void*) + 8);
+  return {capacity_,
+          capacity_ - free_slots - waiting,
+          waiting,
+          expired_.load(std::memory_order_relaxed),
+          templates_expired_.load(std::memory_order_relaxed),
+          flushed_.load(std::memory_order_relaxed)};
 }
 
 }  // namespace lb::dataplane

@@ -1,11 +1,16 @@
 #include <lb/dataplane/dataplane.h>
 
+#include <algorithm>
 #include <bit>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_launch.h>
@@ -25,6 +30,50 @@ constexpr uint32_t kMaxRealServers = 65536;
 // How often the control thread is expected to call tick(): the sweep budget
 // is sized so the whole table is examined about once a second.
 constexpr uint32_t kTicksPerSecond = 100;
+
+// Memory DPDK can still give: its heap's free bytes and, in hugepage mode
+// (where the heap grows on demand), the free hugepages it may map.
+size_t available_memory() {
+  size_t bytes = 0;
+  for (unsigned i = 0; i < rte_socket_count(); ++i) {
+    rte_malloc_socket_stats st{};
+    if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0)
+      bytes += st.heap_freesz_bytes;
+  }
+  if (rte_eal_has_hugepages() == 0) return bytes;
+  std::error_code ec;
+  for (const auto& dir : std::filesystem::directory_iterator("/sys/kernel/mm/hugepages", ec)) {
+    // hugepages-2048kB
+    const std::string name = dir.path().filename().string();
+    const size_t kb = std::strtoull(name.c_str() + name.find('-') + 1, nullptr, 10);
+    std::ifstream f(dir.path() / "free_hugepages");
+    size_t pages = 0;
+    if (f >> pages) bytes += pages * kb * 1024;
+  }
+  return bytes;
+}
+
+// connections.table_size: auto. The table takes three quarters of what
+// DPDK has left once the packet pool and ports are set up, less a reserve
+// for what is allocated later (neighbours, queues, tables of later
+// features): a box with more memory holds more connections, and a table
+// that does not fit is refused at start-up, never discovered full later.
+uint32_t auto_table_size() {
+  constexpr size_t kReserve = size_t{64} << 20;
+  const size_t available = available_memory();
+  const uint32_t capacity =
+      std::min(ConnTable::kMaxCapacity,
+               ConnTable::capacity_for(available > kReserve ? (available - kReserve) / 4 * 3 : 0));
+  if (capacity < 1024) {
+    throw std::runtime_error(
+        fmt::format("only {} MiB of DPDK memory left: too little for a connection table (raise "
+                    "eal.memory_mb, reserve hugepages, or set connections.table_size)",
+                    available >> 20));
+  }
+  spdlog::info("connections.table_size auto: {} connections ({} MiB of {} MiB available)", capacity,
+               ConnTable::estimate_bytes(capacity) >> 20, available >> 20);
+  return capacity;
+}
 
 int worker_main(void* arg) {
   return static_cast<Worker*>(arg)->run();
@@ -46,15 +95,19 @@ rte_rcu_qsbr* make_qsbr(uint32_t threads) {
 Dataplane::Dataplane(const config::Config& cfg)
     : qsbr_(make_qsbr(static_cast<uint32_t>(cfg.lcores.workers.size()))),
       registry_(kMaxRealServers),
-      publisher_(qsbr_),
-      sweep_budget_(std::max<uint32_t>(1024, cfg.connections.table_size / kTicksPerSecond)) {
+      publisher_(qsbr_) {
   const unsigned socket = rte_socket_id();
   pool_ = create_mbuf_pool(cfg.eal.mbufs, static_cast<int>(socket));
   const auto nworkers = static_cast<uint32_t>(cfg.lcores.workers.size());
 
   ports_ = start_ports(cfg, pool_);
-  conns_ = std::make_unique<ConnTable>("lbd_conn", cfg.connections.table_size,
-                                       static_cast<int>(socket), qsbr_, registry_.base());
+  const uint32_t table_size =
+      cfg.connections.table_size != 0 ? cfg.connections.table_size : auto_table_size();
+  conns_ = std::make_unique<ConnTable>("lbd_conn", table_size, static_cast<int>(socket), qsbr_,
+                                       registry_.base());
+  sweep_budget_ = std::max<uint32_t>(1024, table_size / kTicksPerSecond);
+  spdlog::info("connection table: {} connections, {} MiB ({} bytes per connection)", table_size,
+               conns_->bytes() >> 20, conns_->bytes_per_connection());
   neighbors_ = std::make_unique<NeighborTable>(
       cfg.neighbors.table_size,
       NeighborParams{cfg.neighbors.reachable_ms, cfg.neighbors.retry_ms, cfg.neighbors.retries});
@@ -116,7 +169,7 @@ void Dataplane::stop() noexcept {
 
 void Dataplane::tick() noexcept {
   const uint64_t now = clock_.now_ms();
-  conns_->expire(now, sweep_budget_);
+  conns_->expire(now, sweep_budget_, publisher_.current()->expire_nodest_conn);
   publisher_.current()->services.maintain(now);
 }
 

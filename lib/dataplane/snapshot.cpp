@@ -29,6 +29,7 @@ std::unique_ptr<const Snapshot> build_snapshot(const config::Config& cfg,
                                        previous != nullptr ? &previous->services : nullptr);
   snap->classifier = sched::Classifier(cfg.mark_rules);
   snap->timeouts = cfg.connections.timeouts;
+  snap->expire_nodest_conn = cfg.connections.expire_nodest_conn;
 
   std::vector<std::pair<uint64_t, uint32_t>> ops;
   for (const auto& svc : snap->services.services()) {

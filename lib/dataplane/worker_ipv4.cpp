@@ -101,15 +101,45 @@ void Worker::handle_new_flow(rte_mbuf* m, const packet::PacketMeta& meta, uint32
   deliver(m, meta, c->forward, c->rs_addr_be, c->rs_port_be, hash);
 }
 
+// A SYN for a connection that has closed (TIME_WAIT or CLOSE) is a new
+// connection reusing the client's port: the old one is expired and the SYN
+// scheduled afresh, so it sees the current configuration (the kernel's
+// conn_reuse_mode 1). A connection under a persistence template stays with
+// its server, as in the kernel.
+bool Worker::reopens(const packet::PacketMeta& meta, const conn::Connection& c) noexcept {
+  if (meta.key.proto != packet::kIpProtoTcp || (meta.tcp_flags & packet::kTcpSyn) == 0 ||
+      c.control != 0) {
+    return false;
+  }
+  const uint8_t st = c.state.load(std::memory_order_relaxed);
+  return st == static_cast<uint8_t>(conn::TcpState::kTimeWait) ||
+         st == static_cast<uint8_t>(conn::TcpState::kClose);
+}
+
 void Worker::handle_client(rte_mbuf* m, const packet::PacketMeta& meta, uint32_t hash,
                            conn::Connection& c, const Snapshot& snap) noexcept {
   if (meta.ttl <= 1) return expire_ttl(m, meta, meta.key.dst);
+  const bool flush =
+      snap.expire_nodest_conn && !c.counters->in_service.load(std::memory_order_relaxed);
+  if (flush || reopens(meta, c)) {
+    // Whoever wins the expiry removes the keys; a packet racing the sweeper
+    // (which won) finds the connection dying and waits for the client's retry.
+    if (!shared_.conns->expire_now(c)) return drop(m, Drop::conn_expiring);
+    stats_.event(flush ? Event::conn_flushed : Event::conn_reused);
+    // UDP and TCP SYNs get a real server of the current configuration; other
+    // TCP segments of a flushed connection are dropped as the kernel does.
+    return handle_new_flow(m, meta, hash, snap);
+  }
   // Direct routing and tunnels never see replies: the kernel's input-only
   // TCP state table (IP_VS_CONN_F_NOOUTPUT).
   const conn::Direction dir = c.forward == sched::ForwardMethod::kNat ? conn::Direction::kInput
                                                                       : conn::Direction::kInputOnly;
   if (!c.on_packet(dir, meta.tcp_flags, now_ms_, snap.timeouts)) {
     return drop(m, Drop::conn_expiring);
+  }
+  if (c.control != 0 && c.state.load(std::memory_order_relaxed) ==
+                            static_cast<uint8_t>(conn::TcpState::kEstablished)) {
+    shared_.conns->at(c.control - 1).assure();
   }
   deliver(m, meta, c.forward, c.rs_addr_be, c.rs_port_be, hash);
 }
@@ -118,8 +148,17 @@ void Worker::handle_reply(uint16_t port, rte_mbuf* m, const packet::PacketMeta& 
                           conn::Connection& c, const Snapshot& snap) noexcept {
   const uint32_t router = shared_.ports[port].address.addr.be;
   if (meta.ttl <= 1) return expire_ttl(m, meta, router);
+  if (snap.expire_nodest_conn && !c.counters->in_service.load(std::memory_order_relaxed)) {
+    if (shared_.conns->expire_now(c)) stats_.event(Event::conn_flushed);
+    return drop(m, Drop::dest_removed);
+  }
   if (!c.on_packet(conn::Direction::kOutput, meta.tcp_flags, now_ms_, snap.timeouts)) {
     return drop(m, Drop::conn_expiring);
+  }
+  if (c.control != 0) {
+    const uint8_t st = c.state.load(std::memory_order_relaxed);
+    if (st == conn::kStateUdp || st == static_cast<uint8_t>(conn::TcpState::kEstablished))
+      shared_.conns->at(c.control - 1).assure();
   }
   // As a router would: the real server hears of a too-small MTU about its
   // own packet, before the TTL decrement and SNAT.

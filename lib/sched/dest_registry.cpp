@@ -28,6 +28,7 @@ uint32_t DestRegistry::slot_for(const DestIdentity& identity) {
     throw std::length_error(fmt::format("too many real servers (limit {})", capacity_));
   }
   by_identity_.emplace(identity, next_);
+  identities_.push_back(identity);
   return next_++;
 }
 

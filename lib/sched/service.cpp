@@ -90,6 +90,9 @@ ServiceTable::ServiceTable(std::span<const ServiceSpec> specs, DestRegistry& reg
   }
   by_key_ = FrozenIndex(keys);
   vips_ = FrozenIndex(vips);
+  listed_.assign(registry.used(), false);
+  for (const DestUpdate& u : updates_)
+    listed_[u.slot] = true;
 }
 
 void ServiceTable::commit(DestRegistry& registry) const noexcept {
@@ -99,6 +102,11 @@ void ServiceTable::commit(DestRegistry& registry) const noexcept {
   }
   for (const uint32_t slot : quiesce_slots_)
     registry.counters(slot).reset_scheduling_view();
+  // One store per slot, never a transient false for a server that stays.
+  for (uint32_t slot = 0; slot < registry.used(); ++slot) {
+    registry.counters(slot).in_service.store(slot < listed_.size() && listed_[slot],
+                                             std::memory_order_relaxed);
+  }
 }
 
 void ServiceTable::maintain(uint64_t now_ms) const noexcept {

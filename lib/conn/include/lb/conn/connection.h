@@ -74,6 +74,9 @@ struct alignas(64) Connection {
   // Fragment record: later fragments get their source (a reply's) rather than
   // their destination rewritten to rs_addr_be.
   bool rewrite_source = false;
+  // Template: a connection it controls reached ESTABLISHED or saw a UDP reply
+  // (the kernel's IP_VS_CTPL_S_ASSURED; ipvsadm -c shows it).
+  std::atomic<bool> assured{false};
   // The real server (registry slot). Fixed for a flow; a template is rebound
   // when its server leaves the service.
   std::atomic<uint32_t> dest_slot{0};
@@ -144,17 +147,14 @@ struct alignas(64) Connection {
   // The sweeper's claim on a due flow: marks it dead and unbinds it from its
   // real server. Returns the state it died in, or nullopt when it is not due
   // (or not a flow in use). The caller then releases its template, if any.
-  std::optional<uint8_t> expire_if_due(uint64_t now_ms) noexcept {
-    uint8_t cur = state.load(std::memory_order_acquire);
-    do {
-      if (cur == kStateDead || cur == kStateFree || cur == kStateTemplate ||
-          cur == kStateFragment) {
-        return std::nullopt;
-      }
-      if (now_ms < expires_ms.load(std::memory_order_relaxed)) return std::nullopt;
-    } while (!state.compare_exchange_weak(cur, kStateDead, std::memory_order_acq_rel));
-    counters->unbind(counts_active(client.proto, cur), sched_generation);
-    return cur;
+  std::optional<uint8_t> expire_if_due(uint64_t now_ms) noexcept { return claim(now_ms, false); }
+  // The same claim whether due or not (the kernel's ip_vs_conn_expire_now):
+  // a worker reopening a closed connection, or flushing one whose real
+  // server left. Exactly one of any racing claims wins.
+  std::optional<uint8_t> expire_now() noexcept { return claim(0, true); }
+  bool is_flow() const noexcept {
+    const uint8_t st = state.load(std::memory_order_acquire);
+    return st != kStateDead && st != kStateFree && st != kStateTemplate && st != kStateFragment;
   }
 
   // Undoes open() for a flow that never became visible (its keys could not
@@ -170,6 +170,7 @@ struct alignas(64) Connection {
   void open_template(const packet::FlowKeyV4& key, const sched::Dest& dest, uint32_t timeout,
                      uint64_t now_ms) noexcept {
     client = key;
+    assured.store(false, std::memory_order_relaxed);
     dest_slot.store(dest.id, std::memory_order_relaxed);
     dest.counters->persist.fetch_add(1, std::memory_order_relaxed);
     n_control.store(1, std::memory_order_relaxed);
@@ -255,6 +256,12 @@ struct alignas(64) Connection {
            state.compare_exchange_strong(cur, kStateDead, std::memory_order_acq_rel);
   }
 
+  // Template: a connection it controls is now established (or a UDP one
+  // saw its reply). Written once; later calls only read.
+  void assure() noexcept {
+    if (!assured.load(std::memory_order_relaxed)) assured.store(true, std::memory_order_relaxed);
+  }
+
   // The state a flow's first packet (client -> server) puts it in: the
   // kernel creates it in NONE and applies the packet's transition at once.
   static uint8_t initial_state(uint8_t proto, uint8_t tcp_flags) noexcept {
@@ -271,6 +278,20 @@ struct alignas(64) Connection {
     if (st == kStateUdp) return timeouts.udp_ms;
     if (st == kStateIcmp) return timeouts.icmp_ms;
     return timeouts.tcp(static_cast<TcpState>(st));
+  }
+
+ private:
+  std::optional<uint8_t> claim(uint64_t now_ms, bool force) noexcept {
+    uint8_t cur = state.load(std::memory_order_acquire);
+    do {
+      if (cur == kStateDead || cur == kStateFree || cur == kStateTemplate ||
+          cur == kStateFragment) {
+        return std::nullopt;
+      }
+      if (!force && now_ms < expires_ms.load(std::memory_order_relaxed)) return std::nullopt;
+    } while (!state.compare_exchange_weak(cur, kStateDead, std::memory_order_acq_rel));
+    counters->unbind(counts_active(client.proto, cur), sched_generation);
+    return cur;
   }
 };
 static_assert(sizeof(Connection) == 64, "a connection record is one cache line");

@@ -68,6 +68,21 @@ struct Timeouts {
   uint32_t icmp_ms = 60000;
 
   uint32_t tcp(TcpState s) const noexcept { return tcp_ms[static_cast<size_t>(s)]; }
+
+  // Every timeout by its index in kTimeoutNames.
+  uint32_t& by_index(size_t i) noexcept {
+    return i < kTcpStateCount ? tcp_ms[i] : i == kTcpStateCount ? udp_ms : icmp_ms;
+  }
+  uint32_t by_index(size_t i) const noexcept { return const_cast<Timeouts&>(*this).by_index(i); }
+  friend bool operator==(const Timeouts&, const Timeouts&) = default;
+};
+
+// The timeouts' names where operators set them (connections.timeouts in the
+// YAML, lbctl set): the TCP states' kernel names in lower case, in TcpState
+// order, then UDP and ICMP.
+inline constexpr std::array<std::string_view, kTcpStateCount + 2> kTimeoutNames = {
+    "none",       "established", "syn_sent", "syn_recv", "fin_wait", "time_wait", "close",
+    "close_wait", "last_ack",    "listen",   "synack",   "udp",      "icmp",
 };
 
 }  // namespace lb::conn

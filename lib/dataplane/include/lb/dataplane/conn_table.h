@@ -9,7 +9,11 @@
 // - lookups are lock-free (RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF);
 // - workers insert (create) concurrently (MULTI_WRITER_ADD: rte_hash takes an
 //   internal writer lock for the insert only);
-// - only the control thread's sweeper deletes;
+// - the control thread's sweeper deletes what is due; a worker deletes a
+//   connection it must end at once (expire_now: a SYN reopening a closed
+//   connection, a flush of a removed real server's connections). Whoever
+//   wins the record's state compare-and-swap removes its keys, so a
+//   connection is expired exactly once;
 // - a deleted key's slot is reused only after every worker has reported a
 //   quiescent state (rte_hash's RCU integration, defer-queue mode), and the
 //   hash then calls us back for the key's data: a Connection goes back to the
@@ -44,9 +48,21 @@ namespace lb::dataplane {
 
 class ConnTable {
  public:
+  // The largest table lbd configures (connections.table_size).
+  static constexpr uint32_t kMaxCapacity = 1u << 28;
+
   // `dest_counters`: the DestRegistry's slots, indexed by a template's slot.
   ConnTable(const std::string& name, uint32_t capacity, int socket, rte_rcu_qsbr* qsbr,
             sched::DestCounters* dest_counters);
+
+  // The DPDK memory a table of `capacity` connections takes: the records,
+  // their free ring and rte_hash's share for two keys each (key store,
+  // buckets, extendable buckets, free-slot rings, RCU defer queue), following
+  // rte_hash_create's sizing in DPDK 22.11. bytes_per_connection() reports
+  // what a table really took; a test keeps the two in step.
+  static size_t estimate_bytes(uint32_t capacity) noexcept;
+  // The largest capacity whose estimate_bytes() fits `bytes` (0 if none).
+  static uint32_t capacity_for(size_t bytes) noexcept;
   ~ConnTable();
   ConnTable(const ConnTable&) = delete;
   ConnTable& operator=(const ConnTable&) = delete;
@@ -97,28 +113,43 @@ class ConnTable {
   }
   conn::Connection& at(uint32_t index) noexcept { return pool_[index]; }
 
+  // Ends a flow now, whatever its timer (workers and the control thread).
+  // False when it was already dead (another thread expired it first).
+  bool expire_now(conn::Connection& c) noexcept;
+
   // --- control thread ---
   // Examines up to `budget` pool slots from where the last call stopped and
-  // expires those that are due. Returns how many it expired.
-  uint32_t expire(uint64_t now_ms, uint32_t budget) noexcept;
+  // expires those that are due - and, with `flush_removed`, flows whose real
+  // server has left its service (expire_nodest_conn). Returns how many it
+  // expired.
+  uint32_t expire(uint64_t now_ms, uint32_t budget, bool flush_removed = false) noexcept;
 
   struct Stats {
     uint32_t capacity;
-    uint32_t in_use;   // live connections
-    uint32_t retired;  // expired, waiting for their grace period
-    uint64_t expired;  // since start
+    uint32_t in_use;             // live records: connections, templates, fragment records
+    uint32_t retired;            // expired, waiting for their grace period
+    uint64_t expired;            // connections the sweeper expired, since start
+    uint64_t templates_expired;  // persistence templates the sweeper expired
+    uint64_t flushed;            // connections it expired because their real server left
   };
   Stats stats() const noexcept;
   uint32_t capacity() const noexcept { return capacity_; }
-  size_t bytes_per_connection() const noexcept;
+  // DPDK memory the table took, measured at creation, per connection.
+  size_t bytes_per_connection() const noexcept { return bytes_ / capacity_; }
+  size_t bytes() const noexcept { return bytes_; }
 
-  // Visits every connection in use (control thread; fields may change under it).
+  // Visits the records in use from pool slot `from` on, at most `max_slots`
+  // slots, until `f` returns false: it did not take that record, which is
+  // where the next scan starts (control thread; fields may change under it).
+  // Returns the slot to continue from, capacity() when done.
   template <class F>
-  void for_each(F&& f) const {
-    for (uint32_t i = 0; i < capacity_; ++i) {
+  uint32_t scan(uint32_t from, uint32_t max_slots, F&& f) const {
+    uint32_t i = from;
+    for (; i < capacity_ && i - from < max_slots; ++i) {
       const uint8_t st = pool_[i].state.load(std::memory_order_acquire);
-      if (st != conn::kStateFree && st != conn::kStateDead) f(pool_[i]);
+      if (st != conn::kStateFree && st != conn::kStateDead && !f(pool_[i])) return i;
     }
+    return i;
   }
 
  private:
@@ -133,6 +164,7 @@ class ConnTable {
   void expire_flow(uint32_t index) noexcept;
   void expire_template(uint32_t index) noexcept;
   void expire_key(uint32_t index) noexcept;
+  void pump_reclaim() noexcept;
 
   uint32_t capacity_;
   rte_hash* hash_ = nullptr;
@@ -141,7 +173,10 @@ class ConnTable {
   sched::DestCounters* dest_counters_;
   std::unique_ptr<Stripe[]> stripes_;
   uint32_t sweep_cursor_ = 0;
+  size_t bytes_ = 0;
   std::atomic<uint64_t> expired_{0};
+  std::atomic<uint64_t> templates_expired_{0};
+  std::atomic<uint64_t> flushed_{0};
   std::atomic<uint64_t> retired_count_{0};
   std::atomic<uint64_t> reclaimed_count_{0};
 };

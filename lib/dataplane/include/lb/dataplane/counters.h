@@ -41,6 +41,8 @@ namespace lb::dataplane {
   X(conn_table_full, "new flow while the connection table is full")                               \
   X(conn_conflict, "new flow whose NAT reply key belongs to another connection")                  \
   X(conn_expiring, "packet of a connection being expired")                                        \
+  X(dest_removed,                                                                                 \
+    "reply of a connection flushed because its real server left (expire_nodest_conn)")            \
   X(vip_protocol, "to a VIP with a protocol lbd does not balance (not TCP/UDP/ICMP echo)")        \
   X(not_for_us, "not to a local address or VIP and not a reply of a connection")                  \
   X(no_route, "no port reaches the destination and there is no gateway")                          \
@@ -55,25 +57,27 @@ namespace lb::dataplane {
   X(multi_segment, "frame spanning several buffers (jumbo frames are not supported)")
 
 // X(name, meaning) — events worth counting that are not drops.
-#define LB_EVENTS(X)                                                           \
-  X(arp_replies, "ARP requests for local addresses and VIPs answered")         \
-  X(arp_requests, "ARP requests sent to resolve next hops")                    \
-  X(arp_learned, "neighbors learned or refreshed from ARP")                    \
-  X(icmp_echo_replies, "ICMP echo requests to local addresses/VIPs answered")  \
-  X(conn_created, "connections created")                                       \
-  X(templates_created, "persistence templates created")                        \
-  X(one_packet, "datagrams scheduled one by one (one-packet services)")        \
-  X(nat_in, "client packets DNATed to a real server")                          \
-  X(dr_out, "client packets sent to a real server by direct routing")          \
-  X(tunnel_out, "client packets sent to a real server through an IPIP tunnel") \
-  X(icmp_frag_needed_sent, "ICMP fragmentation-needed sent (path MTU)")        \
-  X(icmp_time_exceeded_sent, "ICMP time exceeded sent (TTL 1)")                \
-  X(icmp_errors_translated, "ICMP errors about a connection passed on")        \
-  X(fragments_forwarded, "later fragments sent after their first")             \
-  X(fragments_made, "fragments lbd cut from a too-large packet (DF clear)")    \
-  X(nat_out, "real server replies SNATed back to the VIP")                     \
-  X(to_kernel, "packets for the appliance passed to the exception path")       \
-  X(from_kernel, "packets from the kernel sent out of a port")                 \
+#define LB_EVENTS(X)                                                                \
+  X(arp_replies, "ARP requests for local addresses and VIPs answered")              \
+  X(arp_requests, "ARP requests sent to resolve next hops")                         \
+  X(arp_learned, "neighbors learned or refreshed from ARP")                         \
+  X(icmp_echo_replies, "ICMP echo requests to local addresses/VIPs answered")       \
+  X(conn_created, "connections created")                                            \
+  X(templates_created, "persistence templates created")                             \
+  X(conn_reused, "SYNs that reopened a closed connection to schedule it afresh")    \
+  X(conn_flushed, "connections expired at a packet because their real server left") \
+  X(one_packet, "datagrams scheduled one by one (one-packet services)")             \
+  X(nat_in, "client packets DNATed to a real server")                               \
+  X(dr_out, "client packets sent to a real server by direct routing")               \
+  X(tunnel_out, "client packets sent to a real server through an IPIP tunnel")      \
+  X(icmp_frag_needed_sent, "ICMP fragmentation-needed sent (path MTU)")             \
+  X(icmp_time_exceeded_sent, "ICMP time exceeded sent (TTL 1)")                     \
+  X(icmp_errors_translated, "ICMP errors about a connection passed on")             \
+  X(fragments_forwarded, "later fragments sent after their first")                  \
+  X(fragments_made, "fragments lbd cut from a too-large packet (DF clear)")         \
+  X(nat_out, "real server replies SNATed back to the VIP")                          \
+  X(to_kernel, "packets for the appliance passed to the exception path")            \
+  X(from_kernel, "packets from the kernel sent out of a port")                      \
   X(held, "packets held while their next hop resolved")
 
 enum class Drop : uint8_t {

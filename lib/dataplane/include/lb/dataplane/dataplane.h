@@ -63,6 +63,8 @@ class Dataplane {
   PortStats port_stats(size_t port) const noexcept;
   const ConnTable& connections() const noexcept { return *conns_; }
   const NeighborTable& neighbors() const noexcept { return *neighbors_; }
+  // Which real server of which service each DestCounters slot is.
+  const sched::DestRegistry& registry() const noexcept { return registry_; }
   uint64_t now_ms() const noexcept { return clock_.now_ms(); }
 
  private:
@@ -79,7 +81,7 @@ class Dataplane {
   std::vector<uint32_t> lcores_;
   std::atomic<bool> stop_{false};
   bool running_ = false;
-  uint32_t sweep_budget_;
+  uint32_t sweep_budget_ = 1024;
 };
 
 }  // namespace lb::dataplane

@@ -23,7 +23,8 @@ struct Snapshot {
   sched::ServiceTable services;
   sched::Classifier classifier;
   conn::Timeouts timeouts;
-  sched::FrozenIndex local_addrs;  // port address (be) -> port index
+  bool expire_nodest_conn = false;  // connections.expire_nodest_conn
+  sched::FrozenIndex local_addrs;   // port address (be) -> port index
   // Ports' tunnel source pools (ports.tunnel_sources): lbd answers ARP and
   // echo for them, and receives the ICMP errors about its IPIP packets there.
   sched::FrozenIndex tunnel_addrs;  // pool address (be) -> port index

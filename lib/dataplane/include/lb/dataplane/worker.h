@@ -131,6 +131,7 @@ class Worker {
                      conn::Connection& c, const Snapshot& snap) noexcept;
   void handle_reply(uint16_t port, rte_mbuf* m, const packet::PacketMeta& meta, conn::Connection& c,
                     const Snapshot& snap) noexcept;
+  static bool reopens(const packet::PacketMeta& meta, const conn::Connection& c) noexcept;
   // A reply from a real server of a one-packet service (no connection).
   bool handle_one_packet_reply(uint16_t port, rte_mbuf* m, const packet::PacketMeta& meta,
                                const Snapshot& snap) noexcept;

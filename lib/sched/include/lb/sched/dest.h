@@ -36,6 +36,9 @@ struct alignas(64) DestCounters {
   std::atomic<bool> overloaded{false};  // IP_VS_DEST_F_OVERLOAD
   std::atomic<uint32_t> upper_threshold{0};
   std::atomic<uint32_t> lower_threshold{0};
+  // In its service in the published configuration (the kernel's
+  // IP_VS_DEST_F_AVAILABLE): false once removed, until it is added again.
+  std::atomic<bool> in_service{false};
 
   // --- what ipvsadm shows ---
   uint32_t active_conns() const noexcept { return active.load(std::memory_order_relaxed); }

@@ -42,6 +42,8 @@ class DestRegistry {
   DestCounters* base() noexcept { return slots_.get(); }
   uint32_t capacity() const noexcept { return capacity_; }
   uint32_t used() const noexcept { return next_; }
+  // Which real server of which service a slot is (slot < used()).
+  const DestIdentity& identity(uint32_t slot) const noexcept { return identities_[slot]; }
 
   // The kernel's last_weight: the weight the server was added with, then its
   // latest non-zero weight. last_weight_with() says what it would be with
@@ -56,6 +58,7 @@ class DestRegistry {
   uint32_t capacity_;
   uint32_t next_ = 0;
   std::map<DestIdentity, uint32_t> by_identity_;
+  std::vector<DestIdentity> identities_;  // by slot
 };
 
 }  // namespace lb::sched

@@ -112,6 +112,7 @@ class ServiceTable {
   FrozenIndex vips_;
   std::vector<DestUpdate> updates_;      // for commit()
   std::vector<uint32_t> quiesce_slots_;  // for commit(): reset their scheduling view
+  std::vector<bool> listed_;             // for commit(): by slot, whether in this table
 };
 
 }  // namespace lb::sched
