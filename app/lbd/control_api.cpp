@@ -9,7 +9,9 @@
 #include <lb/config/load.h>
 #include <lb/sched/model.h>
 
+#include "connections_api.h"
 #include "reload.h"
+#include "settings_api.h"
 
 namespace lb::daemon {
 
@@ -111,14 +113,29 @@ json stats_json(const dataplane::Dataplane& dp) {
                      {"tx_errors", ps.tx_errors}});
   }
   const auto cs = dp.connections().stats();
+  uint64_t created = 0, templates = 0, refused = 0, reused = 0, flushed = 0;
+  for (const auto& s : dp.worker_stats()) {
+    created += s.events[static_cast<size_t>(dataplane::Event::conn_created)].get();
+    templates += s.events[static_cast<size_t>(dataplane::Event::templates_created)].get();
+    reused += s.events[static_cast<size_t>(dataplane::Event::conn_reused)].get();
+    flushed += s.events[static_cast<size_t>(dataplane::Event::conn_flushed)].get();
+    refused += s.drops[static_cast<size_t>(dataplane::Drop::conn_table_full)].get();
+  }
   return {{"workers", std::move(workers)},
           {"ports", std::move(ports)},
           {"connections",
            {{"capacity", cs.capacity},
             {"in_use", cs.in_use},
             {"awaiting_reclaim", cs.retired},
+            {"inserted", created},
+            {"templates_inserted", templates},
+            {"refused_full", refused},
             {"expired", cs.expired},
-            {"bytes_per_connection", dp.connections().bytes_per_connection()}}}};
+            {"templates_expired", cs.templates_expired},
+            {"flushed", cs.flushed + flushed},
+            {"reused", reused},
+            {"bytes_per_connection", dp.connections().bytes_per_connection()},
+            {"memory_bytes", dp.connections().bytes()}}}};
 }
 
 json reload(ControlContext& ctx) {
@@ -135,17 +152,22 @@ json reload(ControlContext& ctx) {
                         fmt::format("{}: changing {} needs a restart of lbd; nothing was changed",
                                     ctx.config_path, fmt::join(fixed, ", ")));
   }
+  config::Config next = *loaded.config;
+  const auto kept = keep_run_time_settings(ctx.file, ctx.config, next);
   try {
-    ctx.dataplane.reload(*loaded.config);
+    ctx.dataplane.reload(next);
   } catch (const std::invalid_argument& e) {
     throw ctl::CtlError("rejected",
                         fmt::format("{}: {}; nothing was changed", ctx.config_path, e.what()));
   }
-  ctx.config = std::move(*loaded.config);
-  spdlog::info("configuration reloaded from {}: {} service(s)", ctx.config_path,
-               ctx.config.services.size());
+  ctx.file = std::move(*loaded.config);
+  ctx.config = std::move(next);
+  spdlog::info("configuration reloaded from {}: {} service(s){}", ctx.config_path,
+               ctx.config.services.size(),
+               kept.empty() ? "" : fmt::format("; kept run-time {}", fmt::join(kept, " ")));
   return {{"services", ctx.config.services.size()},
-          {"firewall_mark_rules", ctx.config.mark_rules.size()}};
+          {"firewall_mark_rules", ctx.config.mark_rules.size()},
+          {"kept_settings", kept}};
 }
 
 void register_commands(ctl::Dispatcher& dispatcher, ControlContext& ctx) {
@@ -153,6 +175,10 @@ void register_commands(ctl::Dispatcher& dispatcher, ControlContext& ctx) {
   dispatcher.add("services", [&ctx](const json&) { return services_json(ctx.dataplane); });
   dispatcher.add("stats", [&ctx](const json&) { return stats_json(ctx.dataplane); });
   dispatcher.add("reload", [&ctx](const json&) { return reload(ctx); });
+  dispatcher.add("connections",
+                 [&ctx](const json& args) { return connections_json(ctx.dataplane, args); });
+  dispatcher.add("settings", [&ctx](const json&) { return settings_json(ctx.config); });
+  dispatcher.add("set", [&ctx](const json& args) { return apply_settings(ctx, args); });
 }
 
 }  // namespace lb::daemon

@@ -18,6 +18,9 @@ struct ControlContext {
   std::string config_path;
   config::Config config;  // the running configuration
   std::chrono::steady_clock::time_point started;
+  // What the file said at the last (re)load: run-time settings (`set`) that
+  // a reload's file does not change are kept (see settings_api.h).
+  config::Config file;
 };
 
 // Registers every command lbd serves.

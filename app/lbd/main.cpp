@@ -46,7 +46,7 @@ int run(const lb::config::Config& cfg, const std::string& config_path, const std
   int rc = 0;
   try {
     lb::dataplane::Dataplane dp(cfg);
-    lb::daemon::ControlContext ctx{dp, config_path, cfg, std::chrono::steady_clock::now()};
+    lb::daemon::ControlContext ctx{dp, config_path, cfg, std::chrono::steady_clock::now(), cfg};
     lb::daemon::register_commands(dispatcher, ctx);
 
     lb::daemon::EventLoop loop(10ms);

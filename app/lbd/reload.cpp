@@ -50,8 +50,8 @@ std::vector<std::string> needs_restart(const config::Config& a, const config::Co
   check(a.eal.file_prefix != b.eal.file_prefix, "eal.file_prefix");
   check(a.eal.log_level != b.eal.log_level, "eal.log_level");
   check(a.eal.extra_args != b.eal.extra_args, "eal.extra_args");
-  check(a.lcores.main != b.lcores.main, "lcores.main");
-  check(a.lcores.workers != b.lcores.workers, "lcores.workers");
+  check(a.lcores.main != b.lcores.main || a.lcores.cpu != b.lcores.cpu, "lcores.main");
+  check(a.lcores.workers != b.lcores.workers || a.lcores.cpu != b.lcores.cpu, "lcores.workers");
   check(a.lcores.idle_sleep_us != b.lcores.idle_sleep_us, "lcores.idle_sleep_us");
   check(a.control.socket != b.control.socket, "control.socket");
   check(a.control.socket_group != b.control.socket_group, "control.socket_group");
