@@ -5,21 +5,71 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
 
+#include <lb/ctl/connections.h>
 #include <lb/ctl/report.h>
+#include <lb/ctl/settings.h>
+
+#include "connection_pages.h"
 
 namespace lb::lbctl {
 
 namespace {
 
-int print_version(const Globals& globals) {
+int print_version(const Globals& globals, const Arguments&) {
   if (globals.json) {
     print_json({{"lbctl", LBCTL_VERSION}});
   } else {
     std::cout << "lbctl " << LBCTL_VERSION << '\n';
   }
   return kExitOk;
+}
+
+void declare_connections(CLI::App& sub, Arguments& args) {
+  sub.add_option_function<std::string>(
+         "--service", [&args](const std::string& text) { args.service = text; },
+         "Only the connections of this virtual service: tcp:VIP:PORT, udp:VIP:PORT or fwmark:N")
+      ->type_name("SERVICE");
+}
+
+// Every page of the table, printed as it arrives.
+int run_connections(const Globals& globals, const Arguments& args) {
+  std::optional<ctl::ServiceSelector> service;
+  if (args.service) {
+    service = ctl::parse_service_selector(*args.service);
+    if (!service) {
+      throw UsageError(
+          fmt::format("--service '{}': expected tcp:VIP:PORT, udp:VIP:PORT or "
+                      "fwmark:N (e.g. tcp:198.18.1.100:80, fwmark:7)",
+                      *args.service));
+    }
+  }
+  ctl::ConnectionsTable table;
+  return print_connections(
+      globals, service,
+      {.header = &ctl::ConnectionsTable::header,
+       .page = [&](const nlohmann::json& entries) { return table.page(entries); },
+       .footer = [&] { return table.total(); }});
+}
+
+void declare_set(CLI::App& sub, Arguments& args) {
+  sub.add_option("assignments", args.assignments,
+                 fmt::format("expire_nodest_conn=yes|no and timeouts.NAME=SECONDS ({}..{}), NAME "
+                             "one of {}; e.g. `lbctl set timeouts.established=600 "
+                             "expire_nodest_conn=yes`",
+                             ctl::kMinTimeoutSeconds, ctl::kMaxTimeoutSeconds,
+                             fmt::join(ctl::kTimeoutNames, ", ")))
+      ->type_name("KEY=VALUE");
+}
+
+nlohmann::json set_request(const Arguments& args) {
+  try {
+    return ctl::parse_set_assignments(args.assignments);
+  } catch (const ctl::SetSyntaxError& e) {
+    throw UsageError(e.what(), ctl::set_keys_help());
+  }
 }
 
 const std::array kCommands = {
@@ -29,16 +79,25 @@ const std::array kCommands = {
                 "stats", &ctl::format_stats},
     CommandSpec{"services", "Show virtual services and their real servers", "services",
                 &ctl::format_services},
+    CommandSpec{"connections",
+                "List the connection table (and persistence templates), page by page",
+                "connections", nullptr, &declare_connections, nullptr, &run_connections},
+    CommandSpec{"settings", "Show the connection timeouts and expire_nodest_conn", "settings",
+                &ctl::format_settings},
+    CommandSpec{"set",
+                "Change connection timeouts and expire_nodest_conn (all or nothing) and show the "
+                "new settings",
+                "set", &ctl::format_settings, &declare_set, &set_request},
     CommandSpec{"reload",
                 "Re-read lbd's configuration file and apply its services, firewall-mark rules and "
                 "timeouts (all or nothing; established connections continue)",
                 "reload", &ctl::format_reload},
-    CommandSpec{"version", "Show lbctl's version", "", nullptr, &print_version},
+    CommandSpec{"version", "Show lbctl's version", "", nullptr, nullptr, nullptr, &print_version},
 };
 
-int run(const CommandSpec& spec, const Globals& globals) {
-  if (spec.run_local != nullptr) return spec.run_local(globals);
-  const auto result = call_lbd(globals, std::string(spec.rpc));
+int call_and_show(const CommandSpec& spec, const Globals& globals, const Arguments& args) {
+  const nlohmann::json request = spec.request != nullptr ? spec.request(args) : nullptr;
+  const auto result = call_lbd(globals, std::string(spec.rpc), request);
   if (!result) return kExitFailed;
   try {
     if (globals.json) {
@@ -54,13 +113,26 @@ int run(const CommandSpec& spec, const Globals& globals) {
   return std::cout ? kExitOk : kExitFailed;
 }
 
+int run(const CommandSpec& spec, const Globals& globals, const Arguments& args) {
+  try {
+    return spec.run != nullptr ? spec.run(globals, args) : call_and_show(spec, globals, args);
+  } catch (const UsageError& e) {
+    std::cerr << fmt::format("lbctl: {}: {}\n", spec.name, e.what());
+    if (!e.hint().empty()) std::cerr << e.hint() << '\n';
+    std::cerr << fmt::format("Run 'lbctl {} --help' for usage.\n", spec.name);
+    return kExitUsage;
+  }
+}
+
 constexpr const char* kFooter =
     "ipvsadm dialect: when the first argument after lbctl's global options is an option\n"
     "(other than -h/--help/--version), lbctl reads the rest as ipvsadm 1.31 would and\n"
     "prints what ipvsadm prints, e.g. `lbctl -Ln`. Invoked as `ipvsadm` (a symlink to\n"
     "lbctl) it speaks only that dialect, with the socket from $LBD_SOCKET. Supported\n"
     "so far: -L/-l/--list with -n/--numeric, --thresholds, --persistent-conn (and\n"
-    "--exact, --sort).";
+    "--exact, --sort); -L -c [-n] [--persistent-conn], where lbd also takes\n"
+    "-t/-u/-f SERVICE to list only that service's connections; -L --timeout;\n"
+    "--set tcp tcpfin udp.";
 
 bool known_command(std::string_view word) {
   for (const CommandSpec& spec : kCommands) {
@@ -104,10 +176,12 @@ int run_own_dialect(std::vector<std::string> argv) {
       ->capture_default_str();
   app.add_flag("--json", globals.json, "Print lbd's result as JSON");
 
+  Arguments arguments;
   std::vector<std::pair<const CLI::App*, const CommandSpec*>> subcommands;
   for (const CommandSpec& spec : kCommands) {
-    subcommands.emplace_back(app.add_subcommand(std::string(spec.name), std::string(spec.summary)),
-                             &spec);
+    CLI::App* sub = app.add_subcommand(std::string(spec.name), std::string(spec.summary));
+    if (spec.declare != nullptr) spec.declare(*sub, arguments);
+    subcommands.emplace_back(sub, &spec);
   }
 
   // CLI11 wants the arguments after the program name, last one first.
@@ -129,7 +203,7 @@ int run_own_dialect(std::vector<std::string> argv) {
     return kExitUsage;
   }
   for (const auto& [sub, spec] : subcommands) {
-    if (sub->parsed()) return run(*spec, globals);
+    if (sub->parsed()) return run(*spec, globals, arguments);
   }
   return kExitUsage;  // unreachable: require_subcommand(1)
 }

@@ -3,14 +3,27 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "globals.h"
 
+namespace CLI {
+class App;
+}
+
 namespace lb::lbctl {
+
+// What the subcommands' own options and arguments parse into.
+struct Arguments {
+  std::optional<std::string> service;    // connections --service
+  std::vector<std::string> assignments;  // set KEY=VALUE...
+};
 
 struct CommandSpec {
   std::string_view name;
@@ -18,10 +31,28 @@ struct CommandSpec {
   // The lbd command whose result is shown; empty for commands lbctl answers
   // itself.
   std::string_view rpc;
-  // Human form of the result (rpc commands) ...
+  // Human form of the result.
   std::string (*render)(const nlohmann::json& result) = nullptr;
-  // ... or the whole command (local ones).
-  int (*run_local)(const Globals& globals) = nullptr;
+  // The subcommand's own options and positionals, bound to `args`; null for
+  // none.
+  void (*declare)(CLI::App& sub, Arguments& args) = nullptr;
+  // The args sent with `rpc`, from what was parsed; null sends none. May
+  // throw UsageError: the command then ends before lbd is contacted.
+  nlohmann::json (*request)(const Arguments& args) = nullptr;
+  // The whole command instead of one call and `render`: commands lbctl
+  // answers itself, and those that take several calls. May throw UsageError.
+  int (*run)(const Globals& globals, const Arguments& args) = nullptr;
+};
+
+// A subcommand's arguments are wrong: exit 2 with what() and the hint.
+class UsageError : public std::invalid_argument {
+ public:
+  UsageError(const std::string& message, std::string hint = {})
+      : std::invalid_argument(message), hint_(std::move(hint)) {}
+  const std::string& hint() const noexcept { return hint_; }
+
+ private:
+  std::string hint_;
 };
 
 std::span<const CommandSpec> commands();

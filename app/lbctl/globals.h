@@ -2,8 +2,10 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <lb/ctl/client.h>
 
@@ -24,9 +26,17 @@ struct Globals {
 // default path.
 std::string default_socket();
 
-// Calls lbd. On failure prints "lbctl: <reason>" to stderr and returns
-// nullopt (the caller exits with kExitFailed).
-std::optional<nlohmann::json> call_lbd(const Globals& globals, const std::string& cmd);
+// Calls lbd's `cmd` with `args` (null: none). On failure prints
+// "lbctl: <reason>" to stderr and returns nullopt (the caller exits with
+// kExitFailed).
+std::optional<nlohmann::json> call_lbd(const Globals& globals, const std::string& cmd,
+                                       const nlohmann::json& args = nullptr);
+
+// Runs `body` on one connection to lbd, for commands that take several
+// calls. Whatever it throws is reported as call_lbd reports failures, `cmd`
+// naming the lbd command in the message; returns false then.
+bool with_lbd(const Globals& globals, std::string_view cmd,
+              const std::function<void(ctl::ControlClient& client)>& body);
 
 // Prints a result as lbctl --json does: indented, one trailing newline.
 void print_json(const nlohmann::json& result);

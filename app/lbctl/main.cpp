@@ -1,6 +1,6 @@
 // lbctl: lbd's command-line client, in two dialects.
 //
-//   lbctl [-S PATH] [--json] status|stats|services|version   lbctl's own
+//   lbctl [-S PATH] [--json] status|stats|connections|...    lbctl's own
 //   lbctl [-S PATH] [--json] -Ln                              ipvsadm's
 //   ipvsadm -Ln          (lbctl invoked through a symlink)    ipvsadm's only
 //

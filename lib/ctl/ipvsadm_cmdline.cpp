@@ -4,6 +4,7 @@
 #include <utility>
 
 #include <lb/ctl/ipvsadm_cmdline.h>
+#include <lb/ctl/ipvsadm_timeout.h>
 
 namespace lb::ctl::ipvsadm {
 
@@ -432,7 +433,8 @@ std::span<const OptionSpec> option_table() {
   return kOptions;
 }
 
-std::variant<CommandLine, Failure> parse_command_line(std::span<const std::string> argv) {
+std::variant<CommandLine, Failure> parse_command_line(std::span<const std::string> argv,
+                                                      const Extensions& extensions) {
   const std::string program = argv.empty() ? std::string("ipvsadm") : argv[0];
   if (argv.empty()) return try_help(program);
   Popt popt(argv);
@@ -488,12 +490,25 @@ std::variant<CommandLine, Failure> parse_command_line(std::span<const std::strin
     if (arguments.size() < 3) return Failure{2, "--set option requires 3 timeout values"};
     line.values.assign(arguments.begin(), arguments.begin() + 3);
     used = 3;
+    // parse_timeout runs here in ipvsadm, before the check for extra words.
+    for (const std::string& value : line.values) {
+      if (!parse_timeout(value)) {
+        return Failure{2, fmt::format("invalid timeout value `{}' specified", value)};
+      }
+    }
   }
   if (arguments.size() > used) {
     return Failure{2, fmt::format("unexpected argument {}", arguments[used])};
   }
 
-  if (auto failure = check_legality(line.command, line.option_bits)) return *failure;
+  uint64_t checked_bits = line.option_bits;
+  if (extensions.connections_of_service && line.command == Command::kList &&
+      line.has(Opt::kConnection) && !line.has(Opt::kTimeout) && !line.has(Opt::kDaemon)) {
+    // The service narrows -c instead of competing with it. With --timeout or
+    // --daemon as well the line stays wrong, and says so in ipvsadm's words.
+    checked_bits &= ~(uint64_t{1} << static_cast<unsigned>(Opt::kService));
+  }
+  if (auto failure = check_legality(line.command, checked_bits)) return *failure;
   if (line.command == Command::kList) {
     const bool source =
         line.has(Opt::kConnection) || line.has(Opt::kTimeout) || line.has(Opt::kDaemon);

@@ -1,11 +1,6 @@
 #include <lb/ctl/ipvsadm_list.h>
 
-#include <arpa/inet.h>
-#include <netdb.h>
-
-#include <cerrno>
 #include <cstdint>
-#include <map>
 #include <numeric>
 #include <span>
 
@@ -14,16 +9,18 @@
 #include <lb/ctl/protocol.h>
 #include <lb/sched/model.h>
 
+#include "result_fields.h"
+
 namespace lb::ctl::ipvsadm {
 
 namespace {
 
 using nlohmann::json;
 
-// ipvsadm.c cuts names into fixed buffers: addrport_to_anyname writes at most
-// 59 characters (malloc(60) + snprintf), an IPv4 service name is cut at 33
+constexpr detail::ResultFields kFields{"services"};
+
+// ipvsadm.c cuts names into fixed buffers: an IPv4 service name at 33
 // (svc_name[33] = '\0') and a real-server name at 28 (dname[28] = '\0').
-constexpr std::size_t kAddrPortMax = 59;
 constexpr std::size_t kServiceNameMax = 33;
 constexpr std::size_t kDestNameMax = 28;
 
@@ -34,84 +31,61 @@ std::string cut(std::string text, std::size_t max) {
 
 // ---- parsing the `services` result -------------------------------------
 
-[[noreturn]] void bad(const std::string& where, std::string_view expected) {
-  throw CtlError(errc::kBadReply,
-                 fmt::format("lbd's services result: {}: expected {}", where, expected));
-}
-
-const json& member(const json& object, const char* key, const std::string& where) {
-  const auto it = object.find(key);
-  if (it == object.end()) bad(fmt::format("{}.{}", where, key), "a value, found none");
-  return *it;
-}
-
 int64_t integer(const json& object, const char* key, const std::string& where, int64_t min,
                 int64_t max) {
-  const json& value = member(object, key, where);
+  const json& value = kFields.member(object, key, where);
   const bool in_range =
       value.is_number_unsigned()
           ? value.get<uint64_t>() <= static_cast<uint64_t>(max)
           : value.is_number_integer() && value.get<int64_t>() >= min && value.get<int64_t>() <= max;
   if (!in_range)
-    bad(fmt::format("{}.{}", where, key), fmt::format("an integer in {}..{}", min, max));
+    kFields.bad(fmt::format("{}.{}", where, key), fmt::format("an integer in {}..{}", min, max));
   return value.get<int64_t>();
 }
 
 // Counters are printed as the 32-bit values ipvsadm reads from netlink: a
 // larger count shows modulo 2^32, as it would under IPVS.
 uint32_t counter(const json& object, const char* key, const std::string& where) {
-  const json& value = member(object, key, where);
+  const json& value = kFields.member(object, key, where);
   if (!value.is_number_unsigned() && !(value.is_number_integer() && value.get<int64_t>() >= 0)) {
-    bad(fmt::format("{}.{}", where, key), "a non-negative integer");
+    kFields.bad(fmt::format("{}.{}", where, key), "a non-negative integer");
   }
   return static_cast<uint32_t>(value.get<uint64_t>());
 }
 
-const std::string& text(const json& object, const char* key, const std::string& where) {
-  const json& value = member(object, key, where);
-  if (!value.is_string()) bad(fmt::format("{}.{}", where, key), "a string");
-  return value.get_ref<const std::string&>();
-}
-
-packet::Ipv4Addr address(const json& object, const char* key, const std::string& where) {
-  const auto addr = packet::Ipv4Addr::parse(text(object, key, where));
-  if (!addr) bad(fmt::format("{}.{}", where, key), "an IPv4 address");
-  return *addr;
-}
-
 uint16_t protocol_number(const json& object, const std::string& where) {
-  const std::string& name = text(object, "protocol", where);
+  const std::string& name = kFields.text(object, "protocol", where);
   if (name == "tcp") return kProtoTcp;
   if (name == "udp") return kProtoUdp;
   if (name == "sctp") return kProtoSctp;
-  bad(where + ".protocol", "\"tcp\", \"udp\" or \"sctp\"");
+  kFields.bad(where + ".protocol", "\"tcp\", \"udp\" or \"sctp\"");
 }
 
 std::string forward_name(const json& object, const std::string& where) {
-  const std::string& name = text(object, "forward", where);
+  const std::string& name = kFields.text(object, "forward", where);
   if (const auto method = sched::parse_forward_method(name)) {
     return std::string(sched::ipvsadm_name(*method));
   }
   if (name == "local") return "Local";
-  bad(where + ".forward", "\"nat\", \"dr\" or \"tunnel\"");
+  kFields.bad(where + ".forward", "\"nat\", \"dr\" or \"tunnel\"");
 }
 
 const json& array(const json& object, const char* key, const std::string& where) {
-  const json& value = member(object, key, where);
-  if (!value.is_array()) bad(fmt::format("{}.{}", where, key), "an array");
+  const json& value = kFields.member(object, key, where);
+  if (!value.is_array()) kFields.bad(fmt::format("{}.{}", where, key), "an array");
   return value;
 }
 
 bool boolean(const json& object, const char* key, const std::string& where) {
-  const json& value = member(object, key, where);
-  if (!value.is_boolean()) bad(fmt::format("{}.{}", where, key), "true or false");
+  const json& value = kFields.member(object, key, where);
+  if (!value.is_boolean()) kFields.bad(fmt::format("{}.{}", where, key), "true or false");
   return value.get<bool>();
 }
 
 ListedDest parse_dest(const json& entry, const std::string& where) {
-  if (!entry.is_object()) bad(where, "an object");
+  if (!entry.is_object()) kFields.bad(where, "an object");
   ListedDest dest;
-  dest.addr = address(entry, "address", where);
+  dest.addr = kFields.address(entry, "address", where);
   dest.port = static_cast<uint16_t>(integer(entry, "port", where, 0, 65535));
   dest.forward = forward_name(entry, where);
   dest.weight = static_cast<int32_t>(integer(entry, "weight", where, 0, INT32_MAX));
@@ -134,7 +108,8 @@ uint8_t sched_flag_bits(const json& entry, const std::string& scheduler, const s
     const uint8_t bit =
         names[i].is_string() ? sched::parse_sched_flag(scheduler, names[i].get<std::string>()) : 0;
     if (bit == 0) {
-      bad(fmt::format("{}.sched_flags[{}]", where, i),
+      kFields.bad(
+          fmt::format("{}.sched_flags[{}]", where, i),
           fmt::format("a scheduler flag of \"{}\" (sh-*: sh only, mh-*: mh only, flag-1..3)",
                       scheduler));
     }
@@ -144,22 +119,22 @@ uint8_t sched_flag_bits(const json& entry, const std::string& scheduler, const s
 }
 
 ListedService parse_service(const json& entry, const std::string& where) {
-  if (!entry.is_object()) bad(where, "an object");
+  if (!entry.is_object()) kFields.bad(where, "an object");
   ListedService service;
   if (entry.contains("fwmark")) {
     service.fwmark = static_cast<uint32_t>(integer(entry, "fwmark", where, 1, UINT32_MAX));
     service.protocol = 0;
   } else {
     service.protocol = protocol_number(entry, where);
-    service.addr = address(entry, "vip", where);
+    service.addr = kFields.address(entry, "vip", where);
     service.port = static_cast<uint16_t>(integer(entry, "port", where, 0, 65535));
   }
-  service.scheduler = text(entry, "scheduler", where);
+  service.scheduler = kFields.text(entry, "scheduler", where);
   service.sched_flags = sched_flag_bits(entry, service.scheduler, where);
   if (entry.contains("persistent")) {
     service.persistent_timeout =
         static_cast<uint32_t>(integer(entry, "persistent", where, 0, UINT32_MAX));
-    service.netmask = address(entry, "netmask", where);
+    service.netmask = kFields.address(entry, "netmask", where);
   }
   service.one_packet = boolean(entry, "one_packet", where);
   const json& dests = array(entry, "real_servers", where);
@@ -211,75 +186,6 @@ int wrapping_difference(uint32_t a, uint32_t b) {
   return static_cast<int>(a - b);
 }
 
-// ---- names ----------------------------------------------------------------
-
-class SystemResolver final : public NameResolver {
- public:
-  std::optional<std::string> host_name(packet::Ipv4Addr addr) const override {
-    in_addr in{addr.be};
-    hostent entry{};
-    hostent* found = nullptr;
-    int h_err = 0;
-    std::vector<char> buffer(8192);
-    while (::gethostbyaddr_r(&in, sizeof(in), AF_INET, &entry, buffer.data(), buffer.size(), &found,
-                             &h_err) == ERANGE) {
-      buffer.resize(buffer.size() * 2);
-    }
-    if (found == nullptr || found->h_name == nullptr) return std::nullopt;
-    return std::string(found->h_name);
-  }
-
-  std::optional<std::string> service_name(uint16_t port, uint16_t protocol) const override {
-    const char* proto = protocol == kProtoTcp    ? "tcp"
-                        : protocol == kProtoUdp  ? "udp"
-                        : protocol == kProtoSctp ? "sctp"
-                                                 : nullptr;
-    if (proto == nullptr) return std::nullopt;
-    servent entry{};
-    servent* found = nullptr;
-    std::vector<char> buffer(4096);
-    while (::getservbyport_r(htons(port), proto, &entry, buffer.data(), buffer.size(), &found) ==
-           ERANGE) {
-      buffer.resize(buffer.size() * 2);
-    }
-    if (found == nullptr || found->s_name == nullptr) return std::nullopt;
-    return std::string(found->s_name);
-  }
-};
-
-// One listing asks about the same VIPs and ports many times; ipvsadm does
-// every lookup again, which changes nothing but the time it takes.
-class CachingResolver final : public NameResolver {
- public:
-  explicit CachingResolver(const NameResolver& inner) : inner_(inner) {}
-  std::optional<std::string> host_name(packet::Ipv4Addr addr) const override {
-    auto [it, fresh] = hosts_.try_emplace(addr.be);
-    if (fresh) it->second = inner_.host_name(addr);
-    return it->second;
-  }
-  std::optional<std::string> service_name(uint16_t port, uint16_t protocol) const override {
-    auto [it, fresh] = services_.try_emplace(uint32_t{protocol} << 16 | port);
-    if (fresh) it->second = inner_.service_name(port, protocol);
-    return it->second;
-  }
-
- private:
-  const NameResolver& inner_;
-  mutable std::map<uint32_t, std::optional<std::string>> hosts_;
-  mutable std::map<uint32_t, std::optional<std::string>> services_;
-};
-
-// addrport_to_anyname: "%s:%u" with -n, else "name-or-address:service-or-port".
-std::string addr_port(packet::Ipv4Addr addr, uint16_t port, uint16_t protocol,
-                      const NameResolver* names) {
-  if (names == nullptr) return fmt::format("{}:{}", addr.to_string(), port);
-  const auto host = names->host_name(addr);
-  const auto service = names->service_name(port, protocol);
-  return cut(fmt::format("{}:{}", host ? *host : addr.to_string(),
-                         service ? *service : std::to_string(port)),
-             kAddrPortMax);
-}
-
 const char* protocol_label(uint16_t protocol) {
   switch (protocol) {
     case kProtoTcp:
@@ -316,7 +222,7 @@ std::string sched_flag_names(const ListedService& service) {
 }  // namespace
 
 Listing parse_services_result(const json& result) {
-  if (!result.is_object()) bad("result", "an object");
+  if (!result.is_object()) kFields.bad("result", "an object");
   Listing listing;
   listing.conn_table_size =
       static_cast<int32_t>(integer(result, "conn_table_size", "result", 0, INT32_MAX));
@@ -346,11 +252,6 @@ void sort_like_ipvsadm(Listing& listing) {
     glibc_qsort(service.dests, compare_dests);
 }
 
-const NameResolver& system_resolver() {
-  static const SystemResolver resolver;
-  return resolver;
-}
-
 std::string title_lines(ListFormat format) {
   switch (format) {
     case ListFormat::kThresholds:
@@ -374,9 +275,10 @@ std::string service_line(const ListedService& service, const NameResolver* names
     // 1.31 prints the fwmark with %d: 4294967295 shows as -1 (§3).
     name = fmt::format("FWM  {}", static_cast<int32_t>(service.fwmark));
   } else {
-    name = cut(fmt::format("{:<4} {}", protocol_label(service.protocol),
-                           addr_port(service.addr, service.port, service.protocol, names)),
-               kServiceNameMax);
+    name =
+        cut(fmt::format("{:<4} {}", protocol_label(service.protocol),
+                        addrport_to_anyname(service.addr, service.port, service.protocol, names)),
+            kServiceNameMax);
   }
   std::string line = fmt::format("{} {}", name, service.scheduler);
   if (service.sched_flags != 0) line += fmt::format(" ({})", sched_flag_names(service));
@@ -393,7 +295,7 @@ std::string service_line(const ListedService& service, const NameResolver* names
 std::string dest_line(const ListedService& service, const ListedDest& dest,
                       const NameResolver* names, ListFormat format) {
   const std::string name =
-      cut(addr_port(dest.addr, dest.port, service.protocol, names), kDestNameMax);
+      cut(addrport_to_anyname(dest.addr, dest.port, service.protocol, names), kDestNameMax);
   // Left-justified columns: every line ends in InActConn's padding.
   switch (format) {
     case ListFormat::kThresholds:

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <lb/ctl/settings.h>
 #include <lb/packet/addr.h>
 
 namespace lb::ctl {
@@ -313,9 +314,106 @@ std::string format_services(const json& result) {
 }
 
 std::string format_reload(const nlohmann::json& result) {
-  return fmt::format("configuration reloaded: {} service(s), {} firewall-mark rule(s)\n",
-                     result.at("services").get<uint64_t>(),
-                     result.at("firewall_mark_rules").get<uint64_t>());
+  std::string out = fmt::format("configuration reloaded: {} service(s), {} firewall-mark rule(s)\n",
+                                result.at("services").get<uint64_t>(),
+                                result.at("firewall_mark_rules").get<uint64_t>());
+  std::vector<std::string> kept;
+  for (const json& k : list(result, "kept_settings"))
+    kept.push_back(k.is_string() ? k.get<std::string>() : k.dump());
+  if (!kept.empty()) {
+    out +=
+        fmt::format("kept run-time settings the file does not change: {}\n", fmt::join(kept, ", "));
+  }
+  return out;
+}
+
+namespace {
+
+// Widest possible "255.255.255.255:65535"; longer text (a stray value from
+// a newer lbd) only pushes the rest of its row right.
+constexpr std::size_t kEndpointWidth = 21;
+
+std::string endpoint(const json& entry, const char* address, const char* port) {
+  return fmt::format("{}:{}", field(entry, address), field(entry, port));
+}
+
+// A firewall-mark template carries the mark as its virtual address.
+std::string virtual_service(const json& entry) {
+  if (field(entry, "protocol") == "IP") {
+    if (const auto mark = packet::Ipv4Addr::parse(field(entry, "virtual_address"))) {
+      return fmt::format("FWM {}", mark->host());
+    }
+  }
+  return endpoint(entry, "virtual_address", "virtual_port");
+}
+
+std::string connection_line(std::string_view protocol, std::string_view state,
+                            std::string_view expires, std::string_view client,
+                            std::string_view virtual_service, std::string_view real_server,
+                            std::string_view forward, std::string_view note) {
+  std::string line = fmt::format("{:<3}  {:<11}  {:>8}  {:<{}}  {:<{}}  {:<{}}  {:<7}  {}",
+                                 protocol, state, expires, client, kEndpointWidth, virtual_service,
+                                 kEndpointWidth, real_server, kEndpointWidth, forward, note);
+  line.erase(line.find_last_not_of(' ') + 1);
+  return line + '\n';
+}
+
+}  // namespace
+
+std::string ConnectionsTable::header() {
+  return connection_line("PRO", "STATE", "EXPIRES", "CLIENT", "VIRTUAL", "REAL SERVER", "FORWARD",
+                         "");
+}
+
+std::string ConnectionsTable::page(const json& entries) {
+  std::string out;
+  for (const json& entry : entries) {
+    const auto expires = entry.is_object() ? entry.find("expires_s") : entry.end();
+    std::string expiry = "-";
+    if (expires != entry.end() && expires->is_number_integer()) {
+      const uint64_t s = number(entry, "expires_s");
+      expiry = fmt::format("{:02}:{:02}", s / 60, s % 60);
+    }
+    const bool is_template = entry.is_object() && entry.contains("template") &&
+                             entry["template"].is_boolean() && entry["template"].get<bool>();
+    out += connection_line(field(entry, "protocol"), field(entry, "state"), expiry,
+                           endpoint(entry, "client_address", "client_port"), virtual_service(entry),
+                           endpoint(entry, "dest_address", "dest_port"), field(entry, "forward"),
+                           is_template ? "template" : "");
+    ++(is_template ? templates_ : connections_);
+  }
+  return out;
+}
+
+std::string ConnectionsTable::total() const {
+  return fmt::format("{} connection{}, {} template{}\n", connections_, connections_ == 1 ? "" : "s",
+                     templates_, templates_ == 1 ? "" : "s");
+}
+
+std::string format_connections(const json& result) {
+  ConnectionsTable table;
+  std::string out = ConnectionsTable::header();
+  out += table.page(list(result, "connections"));
+  return out + table.total();
+}
+
+std::string format_settings(const json& result) {
+  const auto expire = result.is_object() ? result.find("expire_nodest_conn") : result.end();
+  std::string out = fmt::format(
+      "expire_nodest_conn: {}\n",
+      expire != result.end() && expire->is_boolean() ? (expire->get<bool>() ? "yes" : "no") : "-");
+  const auto timeouts_it = result.is_object() ? result.find("timeouts") : result.end();
+  const json timeouts =
+      timeouts_it != result.end() && timeouts_it->is_object() ? *timeouts_it : json::object();
+  Table table({"TIMEOUT", "SECONDS"}, {Table::kLeft, Table::kRight});
+  for (const std::string_view name : kTimeoutNames)
+    table.add({std::string(name), field(timeouts, std::string(name).c_str())});
+  for (const auto& [name, value] : timeouts.items()) {
+    if (std::find(kTimeoutNames.begin(), kTimeoutNames.end(), name) == kTimeoutNames.end()) {
+      table.add({name, field(timeouts, name.c_str())});
+    }
+  }
+  return out + "timeouts:\n" + table.render("  ");
 }
 
 }  // namespace lb::ctl

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <lb/ctl/dispatcher.h>
 #include <lb/ctl/server.h>
@@ -98,6 +99,36 @@ class SharedJson {
  private:
   mutable std::mutex mutex_;
   nlohmann::json value_ = nlohmann::json::object();
+};
+
+// What a canned server was asked, in order: the server thread records, the
+// test thread reads once the client is done.
+class RequestLog {
+ public:
+  void add(std::string cmd, nlohmann::json args) {
+    std::lock_guard lock(mutex_);
+    requests_.push_back({std::move(cmd), std::move(args)});
+  }
+  std::vector<ctl::Request> all() const {
+    std::lock_guard lock(mutex_);
+    return requests_;
+  }
+  std::vector<nlohmann::json> args_of(const std::string& cmd) const {
+    std::lock_guard lock(mutex_);
+    std::vector<nlohmann::json> out;
+    for (const auto& r : requests_) {
+      if (r.cmd == cmd) out.push_back(r.args);
+    }
+    return out;
+  }
+  void clear() {
+    std::lock_guard lock(mutex_);
+    requests_.clear();
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<ctl::Request> requests_;
 };
 
 // Retries `condition` for up to two seconds: the server thread acts on a

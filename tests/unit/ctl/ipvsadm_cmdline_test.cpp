@@ -136,6 +136,77 @@ TEST_CASE("other commands parse to their options, values kept as text") {
   CHECK(ok({"-S", "-n"}).command == Command::kSave);
 }
 
+TEST_CASE("--set checks its values where ipvsadm does: before extra words and option rules") {
+  const auto check = [](std::vector<std::string> args, int status, const std::string& message) {
+    const Failure f = failure(std::move(args));
+    CHECK(f.message == message);
+    CHECK(f.status == status);
+  };
+  check({"--set", "900", "x", "300"}, 2, "invalid timeout value `x' specified");
+  check({"--set", "1", "2", "x", "4"}, 2, "invalid timeout value `x' specified");
+  check({"--set", "2678401", "0", "0", "-n"}, 2, "invalid timeout value `2678401' specified");
+  check({"--set", "1", "x"}, 2, "--set option requires 3 timeout values");
+  check({"--set", "1", "2", "3", "-n"}, 2, "Illegal 'numeric' option with the 'set' command");
+  // A negative value is an option to popt.
+  check({"--set", "-1", "2", "3"}, 255, "-1: unknown option");
+  CHECK(ok({"--set", "0", "60", "0"}).values == std::vector<std::string>{"0", "60", "0"});
+}
+
+TEST_CASE("-L -c: what ipvsadm lets through and what it rejects") {
+  const CommandLine line = ok({"-L", "-c", "-n", "--persistent-conn", "--exact", "--nosort"});
+  CHECK(line.has(Opt::kConnection));
+  CHECK(line.has(Opt::kPersistentConn));
+  CHECK(ok({"-Lcn"}).has(Opt::kNumeric));
+  CHECK(ok({"-L", "--timeout", "-n"}).has(Opt::kTimeout));
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"-L", "-c", "--stats"},
+                                             {"-L", "-c", "--rate"},
+                                             {"-L", "-c", "--thresholds"},
+                                             {"-L", "--timeout", "--stats"},
+                                             {"-L", "--timeout", "--rate"},
+                                             {"-L", "--timeout", "--thresholds"},
+                                             {"-L", "--timeout", "--persistent-conn"}}) {
+    CHECK(failure(args).message == "options conflicts in the list command");
+  }
+  CHECK(failure({"-L", "-c", "--timeout"}).message ==
+        "The option 'timeout' conflicts with the 'connection' option in the 'list' command");
+  CHECK(failure({"-L", "--timeout", "-t", "10.0.0.1:80"}).message ==
+        "The option 'timeout' conflicts with the 'service-address' option in the 'list' command");
+}
+
+TEST_CASE("lbd's extension: -L -c with a service") {
+  const Extensions extensions{.connections_of_service = true};
+  const auto parse_ext = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "ipvsadm");
+    return parse_command_line(args, extensions);
+  };
+  // Off (ipvsadm exactly), -c and a service are exclusive.
+  CHECK(failure({"-L", "-c", "-f", "7"}).message ==
+        "The option 'service-address' conflicts with the 'connection' option in the 'list' "
+        "command");
+  for (const auto& args : std::vector<std::vector<std::string>>{{"-L", "-c", "-t", "10.0.0.1:80"},
+                                                                {"-Lcn", "-u", "10.0.0.1:53"},
+                                                                {"-L", "-f", "7", "-c"}}) {
+    const auto result = parse_ext(args);
+    REQUIRE(std::holds_alternative<CommandLine>(result));
+    CHECK(std::get<CommandLine>(result).has(Opt::kService));
+    CHECK(std::get<CommandLine>(result).has(Opt::kConnection));
+  }
+  // Everything else stays as ipvsadm has it.
+  const auto with_timeout = parse_ext({"-L", "-c", "-t", "10.0.0.1:80", "--timeout"});
+  REQUIRE(std::holds_alternative<Failure>(with_timeout));
+  CHECK(std::get<Failure>(with_timeout).message ==
+        "The option 'service-address' conflicts with the 'connection' option in the 'list' "
+        "command");
+  const auto stats = parse_ext({"-L", "-c", "-t", "10.0.0.1:80", "--stats"});
+  REQUIRE(std::holds_alternative<Failure>(stats));
+  CHECK(std::get<Failure>(stats).message == "options conflicts in the list command");
+  const auto service_timeout = parse_ext({"-L", "--timeout", "-t", "10.0.0.1:80"});
+  REQUIRE(std::holds_alternative<Failure>(service_timeout));
+  CHECK(std::get<Failure>(service_timeout).message ==
+        "The option 'timeout' conflicts with the 'service-address' option in the 'list' command");
+}
+
 TEST_CASE("-h and -v act at once, ignoring the rest") {
   CHECK(ok({"-h", "--bogus", "x"}).command == Command::kHelp);
   CHECK(ok({"--version"}).command == Command::kVersion);

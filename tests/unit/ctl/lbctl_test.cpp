@@ -1,124 +1,21 @@
 // The real lbctl binary against a ControlServer serving canned results: what
 // an operator sees on stdout and stderr, and the exit status.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include <catch2/catch.hpp>
 
 #include <lb/ctl/client.h>
 
-#include "ctl_fixture.h"
+#include "lbctl_fixture.h"
 
+using lb::test::FakeLbd;
+using lb::test::kLbctl;
+using lb::test::Outcome;
+using lb::test::run;
 using lb::test::TempDir;
 using nlohmann::json;
 
 namespace {
-
-struct Outcome {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Runs `program` (lbctl, or a symlink to it) with argv[0] = `name`, the
-// environment holding only LBD_SOCKET when given.
-Outcome run(const TempDir& dir, const std::string& program, const std::string& name,
-            const std::vector<std::string>& args, const std::string& socket_env = "") {
-  std::vector<std::string> argv_storage{name};
-  argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : argv_storage)
-    argv.push_back(a.data());
-  argv.push_back(nullptr);
-  std::string env_entry = "LBD_SOCKET=" + socket_env;
-  std::vector<char*> envp;
-  if (!socket_env.empty()) envp.push_back(env_entry.data());
-  envp.push_back(nullptr);
-
-  const std::string out_path = dir.file("stdout"), err_path = dir.file("stderr");
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0600);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  REQUIRE(rc == 0);
-  int wstatus = 0;
-  REQUIRE(::waitpid(pid, &wstatus, 0) == pid);
-  REQUIRE(WIFEXITED(wstatus));
-  return {WEXITSTATUS(wstatus), slurp(out_path), slurp(err_path)};
-}
-
-// What lbd answers to `services`: an address service of each protocol, one
-// with scheduler flags and persistence, one with one-packet scheduling, and a
-// persistent firewall-mark service.
-constexpr const char* kServices = R"({"conn_table_size":1048576,"services":[
-  {"protocol":"udp","vip":"198.18.1.100","port":53,"scheduler":"rr","one_packet":true,
-   "sched_flags":[],"real_servers":[]},
-  {"protocol":"tcp","vip":"198.18.1.100","port":80,"scheduler":"wlc","one_packet":false,
-   "sched_flags":[],"real_servers":[
-    {"address":"198.18.2.12","port":8080,"forward":"nat","weight":2,"active_conns":3,
-     "inactive_conns":40,"persistent_conns":0,"upper_threshold":100,"lower_threshold":75},
-    {"address":"198.18.2.11","port":8080,"forward":"nat","weight":1,"active_conns":0,
-     "inactive_conns":0,"persistent_conns":0,"upper_threshold":0,"lower_threshold":0}]},
-  {"fwmark":80,"scheduler":"rr","persistent":600,"netmask":"255.255.255.255","one_packet":false,
-   "sched_flags":[],"real_servers":[
-    {"address":"198.18.2.12","port":0,"forward":"nat","weight":1,"active_conns":0,
-     "inactive_conns":0,"persistent_conns":0,"upper_threshold":0,"lower_threshold":0},
-    {"address":"198.18.2.11","port":0,"forward":"nat","weight":1,"active_conns":2,
-     "inactive_conns":1,"persistent_conns":3,"upper_threshold":0,"lower_threshold":0}]},
-  {"protocol":"tcp","vip":"198.18.1.100","port":443,"scheduler":"sh","persistent":300,
-   "netmask":"255.255.255.0","one_packet":false,"sched_flags":["sh-port","sh-fallback"],
-   "real_servers":[
-    {"address":"198.18.2.11","port":443,"forward":"nat","weight":1,"active_conns":0,
-     "inactive_conns":0,"persistent_conns":5,"upper_threshold":0,"lower_threshold":0}]}]})";
-
-// lbd stand-in: the three read commands with fixed results.
-struct FakeLbd {
-  explicit FakeLbd(const std::string& path) {
-    dispatcher.add("status", [](const json&) {
-      return json{{"version", "0.1.0"},
-                  {"pid", 4242},
-                  {"uptime_s", 3725},
-                  {"workers", {1, 2}},
-                  {"ports",
-                   {{{"name", "ext"},
-                     {"device", "net_af_xdp0,iface=lb-ext"},
-                     {"mac", "02:00:00:00:00:01"},
-                     {"address", "198.18.1.1/24"},
-                     {"link_up", true}}}},
-                  {"services", 2}};
-    });
-    dispatcher.add("services", [](const json&) { return json::parse(kServices); });
-    dispatcher.add("stats", [](const json&) {
-      json worker = {{"lcore", 1},      {"rx_packets", 10},  {"rx_bytes", 1000}, {"tx_packets", 9},
-                     {"tx_bytes", 900}, {"busy_cycles", 25}, {"idle_cycles", 75}};
-      worker["drops"] = {{"no_service", 1}, {"bad_ip_checksum", 0}};
-      json stats = {{"workers", json::array({worker})}, {"ports", json::array()}};
-      stats["connections"] = {{"capacity", 1000}, {"in_use", 10}, {"created", 12}, {"expired", 2}};
-      return stats;
-    });
-    server.emplace(path, std::cref(dispatcher));
-  }
-  lb::ctl::Dispatcher dispatcher;
-  std::optional<lb::test::ServerThread> server;
-};
 
 const std::string kListing =
     "IP Virtual Server version 1.2.1 (size=1048576)\n"
@@ -161,8 +58,6 @@ const std::string kPersistentConnListing =
     "FWM  80 rr persistent 600\n"
     "  -> 198.18.2.11:0                1         3           2          1         \n"
     "  -> 198.18.2.12:0                1         0           0          0         \n";
-
-const std::string kLbctl = LBCTL_PATH;
 
 }  // namespace
 
@@ -244,13 +139,28 @@ TEST_CASE("ipvsadm's errors keep ipvsadm's text and status") {
   check({"-L", "--stats"}, 2, "lbctl: ipvsadm option '--stats' is not supported yet\n");
   check({"-L", "--thresholds", "--rate"}, 2,
         "lbctl: ipvsadm option '--rate' is not supported yet\n");
-  check({"-Lc"}, 2, "lbctl: ipvsadm option '-c' is not supported yet\n");
   check({"-Ln", "--tun-info"}, 2, "lbctl: ipvsadm option '--tun-info' is not supported yet\n");
   check({"-Ln", "--nosort"}, 2, "lbctl: ipvsadm option '--nosort' is not supported yet\n");
   check({"-Ln", "-t", "198.18.1.100:80"}, 2, "lbctl: ipvsadm option '-t' is not supported yet\n");
   check({"-L", "--timeout", "--persistent-conn"}, 2, "options conflicts in the list command\n");
   check({"-L", "-c", "--thresholds"}, 2, "options conflicts in the list command\n");
   check({"-L", "--thresholds", "--thresholds"}, 2, "multiple 'thresholds' options specified\n");
+  check({"-L", "-c", "--stats"}, 2, "options conflicts in the list command\n");
+  check({"-L", "--timeout", "--rate"}, 2, "options conflicts in the list command\n");
+  check({"-L", "--daemon"}, 2, "lbctl: ipvsadm option '--daemon' is not supported yet\n");
+  check({"-Lc", "-t", "198.18.1.100:bogus"}, 2,
+        "illegal virtual server address[:port] specified\n");
+  check({"-Lc", "-f", "0"}, 2, "invalid fwmark value `0' specified\n");
+  check({"-Lc", "-t", "198.18.1.100:80", "--timeout"}, 2,
+        "The option 'service-address' conflicts with the 'connection' option in the 'list' "
+        "command\n");
+  check({"--set", "1", "2"}, 2, "--set option requires 3 timeout values\n");
+  check({"--set", "900", "x", "300"}, 2, "invalid timeout value `x' specified\n");
+  check({"--set", "900", "120", "2678401"}, 2, "invalid timeout value `2678401' specified\n");
+  check({"--set", "900", "120", "300", "60"}, 2, "unexpected argument 60\n");
+  check({"--set", "-1", "0", "0"}, 255, "-1: unknown option\n");
+  // Refused before lbd is asked anything.
+  CHECK(lbd.log.all().empty());
 }
 
 TEST_CASE("lbctl's own commands") {

@@ -120,3 +120,113 @@ TEST_CASE("missing fields show as '-' rather than failing") {
         "Connection table size: -\nNo virtual services.\n");
   CHECK_NOTHROW(lb::ctl::format_stats(json::array()));
 }
+
+namespace {
+
+constexpr const char* kDefaultSettings = R"({"expire_nodest_conn":false,"timeouts":{
+  "none":2,"established":900,"syn_sent":120,"syn_recv":60,"fin_wait":120,"time_wait":120,
+  "close":10,"close_wait":60,"last_ack":30,"listen":120,"synack":120,"udp":300,"icmp":60}})";
+
+}  // namespace
+
+TEST_CASE("connections: fixed columns, ipvsadm's mm:ss, marks and templates named") {
+  const json result = json::parse(R"({"connections":[
+    {"protocol":"TCP","template":false,"state":"ESTABLISHED","expires_s":897,
+     "client_address":"198.18.1.10","client_port":43210,"virtual_address":"198.18.1.100",
+     "virtual_port":80,"dest_address":"198.18.2.11","dest_port":8080,"forward":"nat"},
+    {"protocol":"UDP","template":false,"state":"UDP","expires_s":299,
+     "client_address":"198.18.1.11","client_port":5353,"virtual_address":"198.18.1.100",
+     "virtual_port":53,"dest_address":"198.18.2.12","dest_port":53,"forward":"dr"},
+    {"protocol":"TCP","template":true,"state":"NONE","expires_s":2678399,
+     "client_address":"198.18.1.0","client_port":0,"virtual_address":"198.18.1.100",
+     "virtual_port":443,"dest_address":"198.18.2.11","dest_port":443},
+    {"protocol":"IP","template":true,"state":"ASSURED","expires_s":359,
+     "client_address":"198.18.1.10","client_port":0,"virtual_address":"0.0.0.7",
+     "virtual_port":0,"dest_address":"198.18.2.11","dest_port":0},
+    {"protocol":"TCP","template":false,"state":"SYN_RECV","expires_s":59,
+     "client_address":"255.255.255.255","client_port":65535,"virtual_address":"198.18.1.100",
+     "virtual_port":80,"dest_address":"198.18.2.13","dest_port":8080,"forward":"tunnel"}]})");
+  CHECK(
+      lb::ctl::format_connections(result) ==
+      "PRO  STATE         EXPIRES  CLIENT                 VIRTUAL                REAL SERVER      "
+      "      FORWARD\n"
+      "TCP  ESTABLISHED     14:57  198.18.1.10:43210      198.18.1.100:80        198.18.2.11:8080 "
+      "      nat\n"
+      "UDP  UDP             04:59  198.18.1.11:5353       198.18.1.100:53        198.18.2.12:53   "
+      "      dr\n"
+      "TCP  NONE         44639:59  198.18.1.0:0           198.18.1.100:443       198.18.2.11:443  "
+      "      -        template\n"
+      "IP   ASSURED         05:59  198.18.1.10:0          FWM 7                  198.18.2.11:0    "
+      "      -        template\n"
+      "TCP  SYN_RECV        00:59  255.255.255.255:65535  198.18.1.100:80        198.18.2.13:8080 "
+      "      tunnel\n"
+      "3 connections, 2 templates\n");
+}
+
+TEST_CASE("connections: pages line up, the total counts them all") {
+  const json entry = {{"protocol", "TCP"},
+                      {"template", false},
+                      {"state", "CLOSE"},
+                      {"expires_s", 5},
+                      {"client_address", "1.2.3.4"},
+                      {"client_port", 1},
+                      {"virtual_address", "5.6.7.8"},
+                      {"virtual_port", 80},
+                      {"dest_address", "9.9.9.9"},
+                      {"dest_port", 80},
+                      {"forward", "nat"}};
+  lb::ctl::ConnectionsTable table;
+  const std::string first = table.page(json::array({entry}));
+  CHECK(table.page(json::array()).empty());
+  const std::string third = table.page(json::array({entry}));
+  CHECK(first == third);
+  CHECK(first.size() == lb::ctl::ConnectionsTable::header().find("FORWARD") + 4);  // "nat\n"
+  CHECK(table.total() == "2 connections, 0 templates\n");
+  CHECK(lb::ctl::format_connections(json{{"connections", json::array({entry})}})
+            .ends_with("1 connection, 0 templates\n"));
+  CHECK(lb::ctl::format_connections(json::object()) ==
+        lb::ctl::ConnectionsTable::header() + "0 connections, 0 templates\n");
+}
+
+TEST_CASE("settings: expire_nodest_conn and every timeout in lbd's order") {
+  CHECK(lb::ctl::format_settings(json::parse(kDefaultSettings)) ==
+        "expire_nodest_conn: no\n"
+        "timeouts:\n"
+        "  TIMEOUT      SECONDS\n"
+        "  none               2\n"
+        "  established      900\n"
+        "  syn_sent         120\n"
+        "  syn_recv          60\n"
+        "  fin_wait         120\n"
+        "  time_wait        120\n"
+        "  close             10\n"
+        "  close_wait        60\n"
+        "  last_ack          30\n"
+        "  listen           120\n"
+        "  synack           120\n"
+        "  udp              300\n"
+        "  icmp              60\n");
+}
+
+TEST_CASE("settings: what lbd leaves out shows as '-', what it adds is shown too") {
+  const json partial = {{"expire_nodest_conn", true},
+                        {"timeouts", {{"established", 7200}, {"sctp", 5}}}};
+  const std::string out = lb::ctl::format_settings(partial);
+  CHECK(out.starts_with("expire_nodest_conn: yes\ntimeouts:\n"));
+  CHECK(out.find("  none               -\n") != std::string::npos);
+  CHECK(out.find("  established     7200\n") != std::string::npos);
+  CHECK(out.ends_with("  icmp               -\n  sctp               5\n"));
+  CHECK(lb::ctl::format_settings(json::array()).starts_with("expire_nodest_conn: -\n"));
+}
+
+TEST_CASE("reload says which run-time settings it kept") {
+  CHECK(lb::ctl::format_reload({{"services", 2}, {"firewall_mark_rules", 0}}) ==
+        "configuration reloaded: 2 service(s), 0 firewall-mark rule(s)\n");
+  CHECK(
+      lb::ctl::format_reload({{"services", 1},
+                              {"firewall_mark_rules", 3},
+                              {"kept_settings", {"timeouts.established", "expire_nodest_conn"}}}) ==
+      "configuration reloaded: 1 service(s), 3 firewall-mark rule(s)\n"
+      "kept run-time settings the file does not change: timeouts.established, "
+      "expire_nodest_conn\n");
+}

@@ -6,7 +6,9 @@
 //
 // This module only reads the syntax; what each command does is up to the
 // caller (lbctl's ipvsadm dialect). Option *values* (addresses, weights...)
-// are kept as text for the command that uses them to validate.
+// are kept as text for the command that uses them to validate; --set's three
+// timeouts are checked here, where ipvsadm checks them (before it looks for
+// extra words).
 //
 // The option table is the single source for parsing, for help and for shell
 // completion.
@@ -112,7 +114,7 @@ struct CommandLine {
   Command command = Command::kList;
   std::string command_spelling;       // "-L", "--list", "-h"
   std::vector<ParsedOption> options;  // after the command, in order
-  std::vector<std::string> values;    // --set's three timeouts
+  std::vector<std::string> values;    // --set's three timeouts (valid), or the daemon state
   uint64_t option_bits = 0;           // 1 << Opt for every recorded option
 
   bool has(Opt opt) const noexcept { return (option_bits >> static_cast<unsigned>(opt)) & 1; }
@@ -126,10 +128,21 @@ struct Failure {
   std::string message;
 };
 
+// lbd's additions to ipvsadm's syntax. Each one only gives a meaning to a
+// command line that ipvsadm 1.31 rejects, so every command line ipvsadm
+// accepts still means the same; all off = ipvsadm exactly.
+struct Extensions {
+  // `-L -c -t|-u|-f SERVICE`: the connections of that service. ipvsadm's
+  // legality table makes -c and a service exclusive ("The option
+  // 'service-address' conflicts with the 'connection' option ...").
+  bool connections_of_service = false;
+};
+
 // argv[0] is the program name (used in "Try `%s -h' ..."). A command line
 // with no arguments at all is ipvsadm's `-L` without `-n`: callers handle that
 // before calling (ipvsadm does too). -h and -v act at once in ipvsadm, so the
 // rest of their command line is not parsed.
-std::variant<CommandLine, Failure> parse_command_line(std::span<const std::string> argv);
+std::variant<CommandLine, Failure> parse_command_line(std::span<const std::string> argv,
+                                                      const Extensions& extensions = {});
 
 }  // namespace lb::ctl::ipvsadm

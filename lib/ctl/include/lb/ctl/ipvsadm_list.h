@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <lb/ctl/ipvsadm_names.h>
 #include <lb/packet/addr.h>
 
 namespace lb::ctl {
@@ -41,12 +42,6 @@ std::string format_ipvsadm_list(const nlohmann::json& services_result, bool nume
                                 ipvsadm::ListFormat format = ipvsadm::ListFormat::kPlain);
 
 namespace ipvsadm {
-
-// The kernel's numbers, which the comparators subtract.
-inline constexpr uint16_t kAfInet = 2;
-inline constexpr uint16_t kProtoTcp = 6;
-inline constexpr uint16_t kProtoUdp = 17;
-inline constexpr uint16_t kProtoSctp = 132;
 
 struct ListedDest {
   packet::Ipv4Addr addr;
@@ -99,17 +94,6 @@ int compare_dests(const ListedDest& a, const ListedDest& b);
 // glibc 2.36 implements it (a stable top-down merge sort) so that the order
 // also matches where the comparators are inconsistent.
 void sort_like_ipvsadm(Listing& listing);
-
-// Where ipvsadm resolves names (without -n). nullopt = print the number.
-class NameResolver {
- public:
-  virtual ~NameResolver() = default;
-  virtual std::optional<std::string> host_name(packet::Ipv4Addr addr) const = 0;
-  virtual std::optional<std::string> service_name(uint16_t port, uint16_t protocol) const = 0;
-};
-
-// gethostbyaddr() and getservbyport(port, "tcp"/"udp"/"sctp"), as ipvsadm.
-const NameResolver& system_resolver();
 
 // The listing of an already sorted Listing; `names` null means numeric (-n).
 std::string format_listing(const Listing& listing, const NameResolver* names,

@@ -6,6 +6,7 @@
 // what it can; scripts should use `lbctl --json` instead.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -24,6 +25,30 @@ std::string format_stats(const nlohmann::json& stats_result);
 std::string format_services(const nlohmann::json& services_result);
 // lbctl reload: what lbd now runs.
 std::string format_reload(const nlohmann::json& reload_result);
+
+// lbctl connections. The table arrives in pages and may hold millions of
+// entries, so its columns have fixed widths (IPv4 address:port bounds them)
+// and rows print as pages arrive: header(), page() per page, then total().
+// Expiry is minutes:seconds as ipvsadm -c shows it; a firewall-mark
+// template's virtual service shows as "FWM <mark>"; persistence templates
+// end with "template".
+class ConnectionsTable {
+ public:
+  static std::string header();
+  std::string page(const nlohmann::json& entries);
+  // "2 connections, 1 template": what the pages so far held.
+  std::string total() const;
+
+ private:
+  uint64_t connections_ = 0;
+  uint64_t templates_ = 0;
+};
+// The whole table for one {"connections": [...]}.
+std::string format_connections(const nlohmann::json& connections_result);
+
+// lbctl settings (and lbctl set's answer): expire_nodest_conn and every
+// timeout by name, lbd's names in lbd's order, then any others lbd reports.
+std::string format_settings(const nlohmann::json& settings_result);
 
 // "3d 4h 5m 6s", "5m 0s", "42s".
 std::string format_duration(long long seconds);
