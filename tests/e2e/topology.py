@@ -111,8 +111,11 @@ class Topology:
     # lbd's `gateway` on the ext port (None: no gateway line in the YAML).
     ext_gateway = None
 
-    def __init__(self, tag=None):
+    def __init__(self, tag=None, workers=1):
         self.tag = tag or f"{os.getpid() % 100000}"
+        # lbd's workers: each polls its own receive queue of both veths, which
+        # get one queue per worker (the kernel spreads flows over them).
+        self.workers = workers
         self.ns = {n: f"lbd{self.tag}-{n}" for n in ("client", "lb", "sw", "rs1", "rs2", "rs3")}
         self.procs = []          # (name, Popen) started by us, stopped by pid
         self.created = []        # namespaces to delete
@@ -132,8 +135,8 @@ class Topology:
         c, lb, sw = self.ns["client"], self.ns["lb"], self.ns["sw"]
         # AF_XDP receives only on the queues lbd binds (one per worker): a
         # veth with more would hand some frames to the kernel instead.
-        self._veth(c, "c0", lb, "lb-ext", queues=1)
-        self._veth(lb, "lb-int", sw, "sw-lb", queues=1)
+        self._veth(c, "c0", lb, "lb-ext", queues=self.workers)
+        self._veth(lb, "lb-int", sw, "sw-lb", queues=self.workers)
         sh("ip", "link", "add", "br0", "type", "bridge", ns=sw)
         sh("ip", "link", "set", "br0", "up", ns=sw)
         sh("ip", "link", "set", "sw-lb", "master", "br0", ns=sw)
@@ -155,11 +158,14 @@ class Topology:
             sh("ethtool", "-K", ifname, "tx", "off", "rx", "off", "tso", "off", "gso", "off", "gro", "off",
                ns=ns, check=False)
 
-    def start_servers(self):
+    def start_servers(self, locations=""):
+        """nginx and the UDP responder on every real server; `locations` adds
+        nginx location blocks before the default one."""
         for i, ip in enumerate(RS_IPS, 1):
             conf = os.path.join(self.workdir, f"nginx-rs{i}.conf")
             with open(conf, "w") as f:
-                f.write(nginx_conf(self.workdir, f"rs{i}", ip, [f"{ip}:{port}" for port in (8080, 80, 443)]))
+                f.write(nginx_conf(self.workdir, f"rs{i}", ip, [f"{ip}:{port}" for port in (8080, 80, 443)],
+                                   locations))
             self.spawn(f"rs{i}-http", self.ns[f"rs{i}"], ["nginx", "-e", os.path.join(self.workdir, f"nginx-rs{i}.log"),
                                                           "-c", conf])
             self.spawn(f"rs{i}-udp", self.ns[f"rs{i}"], [PYTHON, "-c", UDP_RESPONDER, f"rs{i}", ip])
@@ -177,10 +183,15 @@ class Topology:
         """lbd's YAML for this topology: `services` replaces the default
         services (a `services:` block), `connections` adds keys under
         `connections:` (indented two spaces), `extra` adds top-level sections."""
+        q = self.workers
         devices = {
-            "af_xdp": ("net_af_xdp0,iface=lb-ext", "net_af_xdp1,iface=lb-int"),
-            "af_packet": ("net_af_packet0,iface=lb-ext,qpairs=1", "net_af_packet1,iface=lb-int,qpairs=1"),
+            "af_xdp": (f"net_af_xdp0,iface=lb-ext,queue_count={q}", f"net_af_xdp1,iface=lb-int,queue_count={q}"),
+            "af_packet": (f"net_af_packet0,iface=lb-ext,qpairs={q}", f"net_af_packet1,iface=lb-int,qpairs={q}"),
         }[driver]
+        # A 2-core machine: lcore 1 on CPU 1, further workers share the CPUs
+        # ("lcore@cpu"), the main lcore stays on CPU 0.
+        cpus = os.cpu_count() or 1
+        workers = ", ".join(f'"{w}@{w % cpus}"' for w in range(1, q + 1))
         gateway = f"    gateway: {self.ext_gateway}\n" if self.ext_gateway else ""
         return f"""# Written by tests/e2e/topology.py for this run.
 eal:
@@ -191,7 +202,7 @@ eal:
   log_level: error
 lcores:
   main: 0
-  workers: [1]
+  workers: [{workers}]
   idle_sleep_us: 50        # a 2-core machine shares its cores with the clients and servers
 control:
   socket: {self.socket}
