@@ -73,6 +73,12 @@ def main():
         step("lbctl -L -n  (ipvsadm's format)")
         print(t.lbctl("-L", "-n").stdout, end="")
 
+        step("lbctl -L -c -n  (the connection table, in ipvsadm's format; the first lines)")
+        lines = t.lbctl("-L", "-c", "-n").stdout.splitlines()
+        print("\n".join(lines[:8]))
+        if len(lines) > 8:
+            print(f"  ... {len(lines) - 2} connections in all")
+
         step("lbctl stats")
         print(t.lbctl("stats").stdout, end="")
 
