@@ -215,20 +215,36 @@ std::string format_stats(const json& stats) {
     out += table.render("  ");
   }
 
-  // Capacity and use first; whatever else lbd reports about the table after.
+  // The table in four lines (use, what came in, what went out, memory),
+  // then whatever else lbd reports about it that this lbctl does not know.
   const auto conns_it = stats.is_object() ? stats.find("connections") : stats.end();
   const json conns = conns_it != stats.end() && conns_it->is_object() ? *conns_it : json::object();
-  std::string line =
-      fmt::format("  capacity {}, in use {} ({})", field(conns, "capacity"), field(conns, "in_use"),
-                  percent(number(conns, "in_use"), number(conns, "capacity")));
+  out += "Connections:\n";
+  out += fmt::format("  capacity {}, in use {} ({}), awaiting reclaim {}\n",
+                     field(conns, "capacity"), field(conns, "in_use"),
+                     percent(number(conns, "in_use"), number(conns, "capacity")),
+                     field(conns, "awaiting_reclaim"));
+  out += fmt::format("  inserted {}, templates inserted {}, refused as full {}, reopened {}\n",
+                     field(conns, "inserted"), field(conns, "templates_inserted"),
+                     field(conns, "refused_full"), field(conns, "reused"));
+  out += fmt::format("  expired {}, templates expired {}, flushed {}\n", field(conns, "expired"),
+                     field(conns, "templates_expired"), field(conns, "flushed"));
+  out += fmt::format("  memory {:.1f} MiB, {} bytes per connection\n",
+                     static_cast<double>(number(conns, "memory_bytes")) / (1 << 20),
+                     field(conns, "bytes_per_connection"));
+  static constexpr std::array<std::string_view, 12> kShown = {
+      "capacity",           "in_use",       "awaiting_reclaim", "inserted",
+      "templates_inserted", "refused_full", "reused",           "expired",
+      "templates_expired",  "flushed",      "memory_bytes",     "bytes_per_connection"};
+  std::string other;
   for (const auto& [key, value] : conns.items()) {
-    if (key == "capacity" || key == "in_use") continue;
+    if (std::find(kShown.begin(), kShown.end(), key) != kShown.end()) continue;
     std::string label = key;
     std::replace(label.begin(), label.end(), '_', ' ');
-    line +=
-        fmt::format(", {} {}", label, value.is_string() ? value.get<std::string>() : value.dump());
+    other += fmt::format("{}{} {}", other.empty() ? "  " : ", ", label,
+                         value.is_string() ? value.get<std::string>() : value.dump());
   }
-  out += "Connections:\n" + line + "\n";
+  if (!other.empty()) out += other + "\n";
   return out;
 }
 

@@ -38,7 +38,10 @@ TEST_CASE("stats: per-worker traffic with a total, drops by name per worker and 
                 "busy_cycles":0,"idle_cycles":0,"drops":{"no_service":2,"ttl_exceeded":3}}],
     "ports":[{"name":"ext","rx_packets":1005,"rx_bytes":64320,"tx_packets":0,"tx_bytes":0,
               "rx_missed":0,"rx_errors":0,"tx_errors":0}],
-    "connections":{"capacity":1000,"in_use":12,"created":100,"expired":88,"awaiting_reclaim":1}})");
+    "connections":{"capacity":1000,"in_use":12,"inserted":100,"templates_inserted":2,
+      "refused_full":3,"reused":4,"expired":88,"templates_expired":1,"flushed":5,
+      "awaiting_reclaim":1,"memory_bytes":262144,"bytes_per_connection":262,
+      "rehashes":7}})");
   CHECK(lb::ctl::format_stats(stats) ==
         "Workers:\n"
         "  LCORE  RX PACKETS  RX BYTES  TX PACKETS  TX BYTES   BUSY\n"
@@ -54,7 +57,11 @@ TEST_CASE("stats: per-worker traffic with a total, drops by name per worker and 
         "  NAME  RX PACKETS  RX BYTES  TX PACKETS  TX BYTES  RX MISSED  RX ERRORS  TX ERRORS\n"
         "  ext         1005     64320           0         0          0          0          0\n"
         "Connections:\n"
-        "  capacity 1000, in use 12 (1.2%), awaiting reclaim 1, created 100, expired 88\n");
+        "  capacity 1000, in use 12 (1.2%), awaiting reclaim 1\n"
+        "  inserted 100, templates inserted 2, refused as full 3, reopened 4\n"
+        "  expired 88, templates expired 1, flushed 5\n"
+        "  memory 0.2 MiB, 262 bytes per connection\n"
+        "  rehashes 7\n");
 }
 
 TEST_CASE("services: sorted numerically, lbd's forwarding names") {
