@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -105,6 +106,21 @@ def reload(t, servers):
     with open(t.config_path, "w") as f:
         f.write(t.lbd_config(t.driver, services=services_yaml(servers)))
     return t.lbctl("reload", check=False)
+
+
+def raw_call(t, request):
+    """One request as bytes on lbd's control socket; the decoded reply."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(5)
+        s.connect(t.socket)
+        s.sendall(json.dumps(request).encode() + b"\n")
+        reply = b""
+        while not reply.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    return json.loads(reply)
 
 
 def connections(t, *args):
@@ -284,6 +300,24 @@ def main():
         settings = json.loads(t.lbctl("--json", "settings").stdout)
         check(settings["expire_nodest_conn"] is True and settings["timeouts"]["established"] == 600,
               f"lbctl settings shows what was set ({settings})")
+
+        # Bad requests: a precise error each, nothing changed.
+        before = raw_call(t, {"v": 1, "cmd": "settings"})["result"]
+        for args, want in (({"limit": 0}, "args.limit"), ({"cursor": -1}, "args.cursor"),
+                           ({"service": {"protocol": "icmp", "vip": VIP, "port": 80}}, "args.service.protocol"),
+                           ({"service": {"protocol": "tcp", "vip": "nowhere", "port": 80}}, "args.service.vip")):
+            err = raw_call(t, {"v": 1, "cmd": "connections", "args": args}).get("error", {})
+            check(err.get("code") == "bad_request" and want in err.get("message", ""),
+                  f"connections {args} is refused naming {want} ({err})")
+        for args, want in (({"timeouts": {"established": 0}}, "args.timeouts.established"),
+                           ({"timeouts": {"udp": 30, "bogus": 5}}, "args.timeouts.bogus"),
+                           ({"expire_nodest_conn": "yes", "timeouts": {"udp": 30}}, "args.expire_nodest_conn"),
+                           ({"sysctl": 1}, "args.sysctl")):
+            err = raw_call(t, {"v": 1, "cmd": "set", "args": args}).get("error", {})
+            check(err.get("code") == "bad_request" and want in err.get("message", ""),
+                  f"set {args} is refused naming {want} ({err})")
+        after = raw_call(t, {"v": 1, "cmd": "settings"})["result"]
+        check(after == before, "and no refused set changed anything (all or nothing)")
 
         rc = t.stop_lbd()
         check(rc == 0, f"lbd exits 0 on SIGTERM (got {rc})")
