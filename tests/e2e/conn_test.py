@@ -32,7 +32,8 @@ from topology import CLIENT_IP, PYTHON, RS_IPS, VIP, Topology, check_nothing_lef
 
 BIG_SIZE = 32 << 20   # bytes
 BIG_RATE = "2M"       # curl --limit-rate: the download lasts ~16 s
-BIG_PORT = 40000      # the download's client port, to find its connection
+BIG_PORT = 30000      # the download's client port, below the ephemeral range (32768-60999):
+                      # no earlier request's TIME_WAIT connection has it
 CHANGES = 100
 
 BIG_LOCATION = "    location = /big.bin {{ root {www}; }}\n"
@@ -206,8 +207,10 @@ def main():
         pids += [curl.pid, loop.pid]
         download = None
         deadline = time.monotonic() + 10
-        while download is None and time.monotonic() < deadline:
+        while time.monotonic() < deadline:
             download = next((c for c in connections(t) if c["client_port"] == BIG_PORT), None)
+            if download is not None and download["state"] == "ESTABLISHED":
+                break
             time.sleep(0.2)
         check(download is not None and download["state"] == "ESTABLISHED",
               f"the download's connection is listed as ESTABLISHED ({download})")
