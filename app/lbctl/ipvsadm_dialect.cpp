@@ -50,21 +50,30 @@ ListFormat list_format(const CommandLine& line) {
   return ListFormat::kPlain;
 }
 
-int list(const Globals& globals, bool numeric, ListFormat format = ListFormat::kPlain) {
-  const auto result = call_lbd(globals, "services");
+// One read command: its result as JSON with --json, else as `format`
+// prints it; a result that cannot be formatted is reported, exit 1.
+template <class Format>
+int show(const Globals& globals, const std::string& cmd, Format&& format) {
+  const auto result = call_lbd(globals, cmd);
   if (!result) return kExitFailed;
   if (globals.json) {
     print_json(*result);
     return kExitOk;
   }
   try {
-    std::cout << ctl::format_ipvsadm_list(*result, numeric, format);
+    std::cout << format(*result);
   } catch (const std::exception& e) {
     std::cerr << fmt::format("lbctl: {}\n", e.what());
     return kExitFailed;
   }
   std::cout.flush();
   return std::cout ? kExitOk : kExitFailed;
+}
+
+int list(const Globals& globals, bool numeric, ListFormat format = ListFormat::kPlain) {
+  return show(globals, "services", [&](const nlohmann::json& result) {
+    return ctl::format_ipvsadm_list(result, numeric, format);
+  });
 }
 
 // -L -c: print_conn reads only -n and --persistent-conn; the other options
@@ -91,20 +100,8 @@ int list_connections(const Globals& globals, const CommandLine& line) {
 
 // -L --timeout: nothing else on the line changes list_timeout's one line.
 int list_timeout(const Globals& globals) {
-  const auto result = call_lbd(globals, "settings");
-  if (!result) return kExitFailed;
-  if (globals.json) {
-    print_json(*result);
-    return kExitOk;
-  }
-  try {
-    std::cout << ctl::ipvsadm::format_timeout(*result);
-  } catch (const std::exception& e) {
-    std::cerr << fmt::format("lbctl: {}\n", e.what());
-    return kExitFailed;
-  }
-  std::cout.flush();
-  return std::cout ? kExitOk : kExitFailed;
+  return show(globals, "settings",
+              [](const nlohmann::json& result) { return ctl::ipvsadm::format_timeout(result); });
 }
 
 // --set tcp tcpfin udp: silent on success, as ipvsadm.

@@ -75,8 +75,7 @@ std::string protocol_name(uint8_t proto) {
 std::optional<json> entry(const conn::Connection& c, const sched::DestRegistry& registry,
                           uint64_t now_ms) {
   const uint8_t st = c.state.load(std::memory_order_acquire);
-  if (st == conn::kStateFragment || st == conn::kStateFree || st == conn::kStateDead)
-    return std::nullopt;
+  if (!conn::Connection::is_flow_state(st) && st != conn::kStateTemplate) return std::nullopt;
   const uint32_t slot = c.dest_slot.load(std::memory_order_acquire);
   if (slot >= registry.used()) return std::nullopt;
   const sched::DestIdentity& dest = registry.identity(slot);

@@ -16,9 +16,6 @@ namespace {
 
 using nlohmann::json;
 
-// ipvsadm --set's limit: 31 days.
-constexpr uint64_t kMaxTimeoutS = 2678400;
-
 [[noreturn]] void bad(const std::string& message) {
   throw ctl::CtlError(ctl::errc::kBadRequest, message);
 }
@@ -50,9 +47,9 @@ json apply_settings(ControlContext& ctx, const json& args) {
                           fmt::join(conn::kTimeoutNames, ", ")));
         }
         if (!seconds.is_number_unsigned() || seconds.get<uint64_t>() < 1 ||
-            seconds.get<uint64_t>() > kMaxTimeoutS) {
-          bad(fmt::format("args.timeouts.{}: expected seconds 1..{}, got {}", name, kMaxTimeoutS,
-                          seconds.dump()));
+            seconds.get<uint64_t>() > conn::kMaxTimeoutS) {
+          bad(fmt::format("args.timeouts.{}: expected seconds 1..{}, got {}", name,
+                          conn::kMaxTimeoutS, seconds.dump()));
         }
         next.connections.timeouts.by_index(static_cast<size_t>(it - conn::kTimeoutNames.begin())) =
             static_cast<uint32_t>(seconds.get<uint64_t>() * 1000);

@@ -77,16 +77,6 @@ uint64_t free_hugepage_bytes() {
   return best;
 }
 
-size_t dpdk_allocated_bytes() {
-  size_t total = 0;
-  for (unsigned i = 0; i < rte_socket_count(); ++i) {
-    rte_malloc_socket_stats st{};
-    if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0)
-      total += st.heap_allocsz_bytes;
-  }
-  return total;
-}
-
 void prefault_dpdk_heap() {
   for (unsigned i = 0; i < rte_socket_count(); ++i) {
     const int socket = rte_socket_id_by_idx(i);

@@ -54,8 +54,6 @@ double timed_cycle(size_t n, uint64_t total, F&& f) {
 std::string machine_line();
 // Free hugepage bytes of the page size that has the most.
 uint64_t free_hugepage_bytes();
-// DPDK heap bytes allocated, over every NUMA socket.
-size_t dpdk_allocated_bytes();
 // Touches every free byte of the DPDK heap once. DPDK skips zeroing memory
 // fresh from the kernel, so without this the first table's inserts would
 // also time page faults that later tables (and a running lbd) never take.

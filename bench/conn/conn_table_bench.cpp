@@ -39,6 +39,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include <lb/dataplane/conn_table.h>
+#include <lb/dataplane/heap_stats.h>
 
 #include "bench_util.h"
 #include "sweep_phase.h"
@@ -193,13 +194,13 @@ class RefHash {
     p.hash_func = rte_hash_crc;
     p.hash_func_init_val = 0;
     p.socket_id = static_cast<int>(rte_socket_id());
-    const size_t before = dpdk_allocated_bytes();
+    const size_t before = dataplane::heap_stats().allocated;
     h_ = rte_hash_create(&p);
     if (h_ == nullptr) {
       throw std::runtime_error(fmt::format("cannot create the reference rte_hash of {} entries: {}",
                                            entries, rte_strerror(rte_errno)));
     }
-    bytes_ = dpdk_allocated_bytes() - before;
+    bytes_ = dataplane::heap_stats().allocated - before;
   }
   ~RefHash() { rte_hash_free(h_); }
   RefHash(const RefHash&) = delete;

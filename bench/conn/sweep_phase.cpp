@@ -20,24 +20,17 @@ namespace {
 
 using dataplane::ConnTable;
 
-// lbd's control thread sweeps max(1024, table_size / 100) slots per tick.
-constexpr uint32_t kTicksPerSecond = 100;
 constexpr uint32_t kBurst = 32;
 constexpr uint32_t kMaxRounds = 200;
 
-// One sweeper pass over every slot, in the control thread's steps, at `now`.
-void sweep_pass(ConnTable& t, uint64_t now, uint32_t expect, SweepTotals& s) {
-  const uint32_t budget = std::max<uint32_t>(1024, t.capacity() / kTicksPerSecond);
-  uint64_t expired = 0;
-  for (uint32_t left = t.capacity(); left > 0;) {
-    const uint32_t b = std::min(budget, left);
-    const auto t0 = Clock::now();
-    expired += t.expire(now, b);
-    const double tick = seconds(t0, Clock::now());
-    s.seconds += tick;
-    s.longest_tick = std::max(s.longest_tick, tick);
-    left -= b;
-  }
+// One tick's time into the totals.
+void add_tick(SweepTotals& s, double tick) {
+  s.seconds += tick;
+  s.longest_tick = std::max(s.longest_tick, tick);
+}
+
+// A whole pass done: every due connection must have been expired.
+void end_pass(const ConnTable& t, uint64_t expired, uint32_t expect, SweepTotals& s) {
   if (expired != expect) {
     throw std::runtime_error(
         fmt::format("the sweeper expired {} connections, {} were due", expired, expect));
@@ -45,6 +38,20 @@ void sweep_pass(ConnTable& t, uint64_t now, uint32_t expect, SweepTotals& s) {
   s.slots += t.capacity();
   s.expired += expired;
   ++s.rounds;
+}
+
+// One sweeper pass over every slot, in the control thread's steps, at `now`.
+void sweep_pass(ConnTable& t, uint64_t now, uint32_t expect, SweepTotals& s) {
+  const uint32_t budget = t.sweep_budget();
+  uint64_t expired = 0;
+  for (uint32_t left = t.capacity(); left > 0;) {
+    const uint32_t b = std::min(budget, left);
+    const auto t0 = Clock::now();
+    expired += t.expire(now, b);
+    add_tick(s, seconds(t0, Clock::now()));
+    left -= b;
+  }
+  end_pass(t, expired, expect, s);
 }
 
 // Waits until every expired record is reclaimed (a grace period after its
@@ -147,7 +154,7 @@ struct Window {
 // the same moments of a noisy machine and in the same table states.
 void interleaved_pass(ConnTable& t, const Worker& worker, uint32_t expect, SweepTotals& s,
                       Window& during, Window& alone) {
-  const uint32_t budget = std::max<uint32_t>(1024, t.capacity() / kTicksPerSecond);
+  const uint32_t budget = t.sweep_budget();
   uint64_t expired = 0;
   for (uint32_t left = t.capacity(); left > 0;) {
     const uint32_t b = std::min(budget, left);
@@ -157,19 +164,12 @@ void interleaved_pass(ConnTable& t, const Worker& worker, uint32_t expect, Sweep
     left -= b;
     during.add(before, after);
     const double tick = seconds(before.at, after.at);
-    s.seconds += tick;
-    s.longest_tick = std::max(s.longest_tick, tick);
+    add_tick(s, tick);
     while (seconds(after.at, Clock::now()) < tick)
       rte_pause();
     alone.add(after, worker.count());
   }
-  if (expired != expect) {
-    throw std::runtime_error(
-        fmt::format("the sweeper expired {} connections, {} were due", expired, expect));
-  }
-  s.slots += t.capacity();
-  s.expired += expired;
-  ++s.rounds;
+  end_pass(t, expired, expect, s);
 }
 
 bool enough(const SweepTotals& s, uint32_t window_ms) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <lb/config/model.h>
+#include <lb/conn/tcp_state.h>
 
 #include "yaml_reader.h"
 
@@ -27,7 +28,7 @@ inline Site site_of(const Field& field, bool ok) {
 }
 
 // 31 days: the longest timeout ipvsadm takes (-p, --set).
-inline constexpr int64_t kMaxTimeoutS = 2678400;
+inline constexpr int64_t kMaxTimeoutS = conn::kMaxTimeoutS;
 
 struct PortSites {
   Site entry;

@@ -10,11 +10,12 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
-#include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_pause.h>
 #include <rte_ring.h>
 #include <rte_ring_elem.h>
+
+#include <lb/dataplane/heap_stats.h>
 
 namespace lb::dataplane {
 
@@ -39,17 +40,6 @@ constexpr uint32_t kMaxProbesPerTick = 256;
 
 [[noreturn]] void fail(const std::string& what) {
   throw std::runtime_error(fmt::format("{}: {}", what, rte_strerror(rte_errno)));
-}
-
-// DPDK memory allocated so far, over every NUMA socket.
-size_t dpdk_allocated_bytes() noexcept {
-  size_t total = 0;
-  for (unsigned i = 0; i < rte_socket_count(); ++i) {
-    rte_malloc_socket_stats st{};
-    if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0)
-      total += st.heap_allocsz_bytes;
-  }
-  return total;
 }
 
 uint64_t pow2(uint64_t n) noexcept {
@@ -107,7 +97,7 @@ ConnTable::ConnTable(const std::string& name, uint32_t capacity, int socket, rte
     : capacity_(capacity),
       dest_counters_(dest_counters),
       stripes_(std::make_unique<Stripe[]>(kStripes)) {
-  const size_t before = dpdk_allocated_bytes();
+  const size_t before = heap_stats().allocated;
   rte_hash_parameters params{};
   const std::string hash_name = name + "_h";
   params.name = hash_name.c_str();
@@ -148,7 +138,7 @@ ConnTable::ConnTable(const std::string& name, uint32_t capacity, int socket, rte
   if (free_ == nullptr) fail("cannot create the connection free ring");
   for (uint32_t i = 0; i < capacity; ++i)
     rte_ring_enqueue_elem(free_, &i, sizeof(uint32_t));
-  bytes_ = dpdk_allocated_bytes() - before;
+  bytes_ = heap_stats().allocated - before;
 }
 
 ConnTable::~ConnTable() {

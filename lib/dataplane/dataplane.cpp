@@ -19,6 +19,7 @@
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
 
+#include <lb/dataplane/heap_stats.h>
 #include <lb/dataplane/mbuf_pool.h>
 
 namespace lb::dataplane {
@@ -27,19 +28,11 @@ namespace {
 
 // Real servers lbd can track (counters outlive configuration changes).
 constexpr uint32_t kMaxRealServers = 65536;
-// How often the control thread is expected to call tick(): the sweep budget
-// is sized so the whole table is examined about once a second.
-constexpr uint32_t kTicksPerSecond = 100;
 
 // Memory DPDK can still give: its heap's free bytes and, in hugepage mode
 // (where the heap grows on demand), the free hugepages it may map.
 size_t available_memory() {
-  size_t bytes = 0;
-  for (unsigned i = 0; i < rte_socket_count(); ++i) {
-    rte_malloc_socket_stats st{};
-    if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0)
-      bytes += st.heap_freesz_bytes;
-  }
+  size_t bytes = heap_stats().free;
   if (rte_eal_has_hugepages() == 0) return bytes;
   std::error_code ec;
   for (const auto& dir : std::filesystem::directory_iterator("/sys/kernel/mm/hugepages", ec)) {
@@ -105,7 +98,6 @@ Dataplane::Dataplane(const config::Config& cfg)
       cfg.connections.table_size != 0 ? cfg.connections.table_size : auto_table_size();
   conns_ = std::make_unique<ConnTable>("lbd_conn", table_size, static_cast<int>(socket), qsbr_,
                                        registry_.base());
-  sweep_budget_ = std::max<uint32_t>(1024, table_size / kTicksPerSecond);
   spdlog::info("connection table: {} connections, {} MiB ({} bytes per connection)", table_size,
                conns_->bytes() >> 20, conns_->bytes_per_connection());
   neighbors_ = std::make_unique<NeighborTable>(
@@ -169,7 +161,7 @@ void Dataplane::stop() noexcept {
 
 void Dataplane::tick() noexcept {
   const uint64_t now = clock_.now_ms();
-  conns_->expire(now, sweep_budget_, publisher_.current()->expire_nodest_conn);
+  conns_->expire(now, conns_->sweep_budget(), publisher_.current()->expire_nodest_conn);
   publisher_.current()->services.maintain(now);
 }
 

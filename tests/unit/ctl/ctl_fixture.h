@@ -142,4 +142,27 @@ inline bool eventually(const std::function<bool()>& condition) {
   return condition();
 }
 
+// lbd's `settings` result with the kernel's defaults, and lbctl's human
+// form of it.
+inline constexpr const char* kDefaultSettings = R"({"expire_nodest_conn":false,"timeouts":{
+  "none":2,"established":900,"syn_sent":120,"syn_recv":60,"fin_wait":120,"time_wait":120,
+  "close":10,"close_wait":60,"last_ack":30,"listen":120,"synack":120,"udp":300,"icmp":60}})";
+inline constexpr const char* kDefaultSettingsText =
+    "expire_nodest_conn: no\n"
+    "timeouts:\n"
+    "  TIMEOUT      SECONDS\n"
+    "  none               2\n"
+    "  established      900\n"
+    "  syn_sent         120\n"
+    "  syn_recv          60\n"
+    "  fin_wait         120\n"
+    "  time_wait        120\n"
+    "  close             10\n"
+    "  close_wait        60\n"
+    "  last_ack          30\n"
+    "  listen           120\n"
+    "  synack           120\n"
+    "  udp              300\n"
+    "  icmp              60\n";
+
 }  // namespace lb::test

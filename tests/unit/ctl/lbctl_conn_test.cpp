@@ -225,23 +225,7 @@ TEST_CASE("lbctl settings and lbctl set") {
   FakeLbd lbd(sock);
   Outcome o = run(dir, kLbctl, "lbctl", {"settings"}, sock);
   CHECK(o.status == 0);
-  CHECK(o.out ==
-        "expire_nodest_conn: no\n"
-        "timeouts:\n"
-        "  TIMEOUT      SECONDS\n"
-        "  none               2\n"
-        "  established      900\n"
-        "  syn_sent         120\n"
-        "  syn_recv          60\n"
-        "  fin_wait         120\n"
-        "  time_wait        120\n"
-        "  close             10\n"
-        "  close_wait        60\n"
-        "  last_ack          30\n"
-        "  listen           120\n"
-        "  synack           120\n"
-        "  udp              300\n"
-        "  icmp              60\n");
+  CHECK(o.out == lb::test::kDefaultSettingsText);
   CHECK(json::parse(run(dir, kLbctl, "lbctl", {"--json", "settings"}, sock).out) ==
         json::parse(kDefaultSettings));
 

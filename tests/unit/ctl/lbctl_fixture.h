@@ -120,10 +120,6 @@ inline json page(const json& entries, json next) {
   return {{"connections", entries}, {"next_cursor", std::move(next)}};
 }
 
-inline constexpr const char* kDefaultSettings = R"({"expire_nodest_conn":false,"timeouts":{
-  "none":2,"established":900,"syn_sent":120,"syn_recv":60,"fin_wait":120,"time_wait":120,
-  "close":10,"close_wait":60,"last_ack":30,"listen":120,"synack":120,"udp":300,"icmp":60}})";
-
 // lbd stand-in: the read commands with fixed results, `set` applied to the
 // settings it serves, and a log of every request lbctl made (known
 // commands or not).

@@ -3,6 +3,8 @@
 
 #include <lb/ctl/report.h>
 
+#include "ctl_fixture.h"
+
 using nlohmann::json;
 
 TEST_CASE("durations") {
@@ -128,14 +130,6 @@ TEST_CASE("missing fields show as '-' rather than failing") {
   CHECK_NOTHROW(lb::ctl::format_stats(json::array()));
 }
 
-namespace {
-
-constexpr const char* kDefaultSettings = R"({"expire_nodest_conn":false,"timeouts":{
-  "none":2,"established":900,"syn_sent":120,"syn_recv":60,"fin_wait":120,"time_wait":120,
-  "close":10,"close_wait":60,"last_ack":30,"listen":120,"synack":120,"udp":300,"icmp":60}})";
-
-}  // namespace
-
 TEST_CASE("connections: fixed columns, ipvsadm's mm:ss, marks and templates named") {
   const json result = json::parse(R"({"connections":[
     {"protocol":"TCP","template":false,"state":"ESTABLISHED","expires_s":897,
@@ -196,23 +190,8 @@ TEST_CASE("connections: pages line up, the total counts them all") {
 }
 
 TEST_CASE("settings: expire_nodest_conn and every timeout in lbd's order") {
-  CHECK(lb::ctl::format_settings(json::parse(kDefaultSettings)) ==
-        "expire_nodest_conn: no\n"
-        "timeouts:\n"
-        "  TIMEOUT      SECONDS\n"
-        "  none               2\n"
-        "  established      900\n"
-        "  syn_sent         120\n"
-        "  syn_recv          60\n"
-        "  fin_wait         120\n"
-        "  time_wait        120\n"
-        "  close             10\n"
-        "  close_wait        60\n"
-        "  last_ack          30\n"
-        "  listen           120\n"
-        "  synack           120\n"
-        "  udp              300\n"
-        "  icmp              60\n");
+  CHECK(lb::ctl::format_settings(json::parse(lb::test::kDefaultSettings)) ==
+        lb::test::kDefaultSettingsText);
 }
 
 TEST_CASE("settings: what lbd leaves out shows as '-', what it adds is shown too") {

@@ -152,8 +152,10 @@ struct alignas(64) Connection {
   // a worker reopening a closed connection, or flushing one whose real
   // server left. Exactly one of any racing claims wins.
   std::optional<uint8_t> expire_now() noexcept { return claim(0, true); }
-  bool is_flow() const noexcept {
-    const uint8_t st = state.load(std::memory_order_acquire);
+  bool is_flow() const noexcept { return is_flow_state(state.load(std::memory_order_acquire)); }
+  // A live flow's state: a TCP state, UDP or ICMP (not free, dead, a
+  // template or a fragment record).
+  static constexpr bool is_flow_state(uint8_t st) noexcept {
     return st != kStateDead && st != kStateFree && st != kStateTemplate && st != kStateFragment;
   }
 
@@ -284,10 +286,7 @@ struct alignas(64) Connection {
   std::optional<uint8_t> claim(uint64_t now_ms, bool force) noexcept {
     uint8_t cur = state.load(std::memory_order_acquire);
     do {
-      if (cur == kStateDead || cur == kStateFree || cur == kStateTemplate ||
-          cur == kStateFragment) {
-        return std::nullopt;
-      }
+      if (!is_flow_state(cur)) return std::nullopt;
       if (!force && now_ms < expires_ms.load(std::memory_order_relaxed)) return std::nullopt;
     } while (!state.compare_exchange_weak(cur, kStateDead, std::memory_order_acq_rel));
     counters->unbind(counts_active(client.proto, cur), sched_generation);

@@ -77,6 +77,10 @@ struct Timeouts {
   friend bool operator==(const Timeouts&, const Timeouts&) = default;
 };
 
+// The longest timeout an operator may set, in seconds: 31 days, ipvsadm's
+// limit for --set and -p.
+inline constexpr uint32_t kMaxTimeoutS = 2678400;
+
 // The timeouts' names where operators set them (connections.timeouts in the
 // YAML, lbctl set): the TCP states' kernel names in lower case, in TcpState
 // order, then UDP and ICMP.

@@ -16,12 +16,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <lb/conn/tcp_state.h>
 #include <lb/ctl/ipvsadm_cmdline.h>
 
 namespace lb::ctl::ipvsadm {
 
 // MAX_TIMEOUT (ipvsadm.c): 31 days.
-inline constexpr uint32_t kMaxTimeout = 2678400;
+inline constexpr uint32_t kMaxTimeout = conn::kMaxTimeoutS;
 
 // lbd's names for --set's three values, in --set's order.
 inline constexpr std::array<std::string_view, 3> kSetTimeoutNames = {"established", "fin_wait",

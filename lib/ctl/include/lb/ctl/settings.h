@@ -16,17 +16,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include <lb/conn/tcp_state.h>
+
 namespace lb::ctl {
 
 // The timeouts by name, in the order lbd's configuration lists them (the
 // TCP states' kernel names in lower case, then UDP and ICMP).
-inline constexpr std::array<std::string_view, 13> kTimeoutNames = {
-    "none",       "established", "syn_sent", "syn_recv", "fin_wait", "time_wait", "close",
-    "close_wait", "last_ack",    "listen",   "synack",   "udp",      "icmp",
-};
+using conn::kTimeoutNames;
 // The range `set` accepts, in seconds (the kernel's upper limit, 31 days).
 inline constexpr uint32_t kMinTimeoutSeconds = 1;
-inline constexpr uint32_t kMaxTimeoutSeconds = 2678400;
+inline constexpr uint32_t kMaxTimeoutSeconds = conn::kMaxTimeoutS;
 
 // A word of `lbctl set` that is not KEY=VALUE with a known key and a valid
 // value; what() names the word and what was expected.

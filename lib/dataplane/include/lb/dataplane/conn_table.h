@@ -31,6 +31,7 @@
 // persistence timeout, the same class of cost as rte_hash's own insert lock.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -123,6 +124,12 @@ class ConnTable {
   // server has left its service (expire_nodest_conn). Returns how many it
   // expired.
   uint32_t expire(uint64_t now_ms, uint32_t budget, bool flush_removed = false) noexcept;
+  // The budget that examines the whole table about once a second when
+  // expire() runs kSweepTicksPerSecond times a second (lbd's 10 ms tick).
+  static constexpr uint32_t kSweepTicksPerSecond = 100;
+  uint32_t sweep_budget() const noexcept {
+    return std::max<uint32_t>(1024, capacity_ / kSweepTicksPerSecond);
+  }
 
   struct Stats {
     uint32_t capacity;

@@ -81,7 +81,6 @@ class Dataplane {
   std::vector<uint32_t> lcores_;
   std::atomic<bool> stop_{false};
   bool running_ = false;
-  uint32_t sweep_budget_ = 1024;
 };
 
 }  // namespace lb::dataplane
