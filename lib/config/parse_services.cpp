@@ -133,7 +133,7 @@ sched::RealServerSpec parse_real_server(Reader& reader, const Field& field,
   sched::RealServerSpec real;
   const MapReader map(
       reader, field,
-      {"address", "port", "weight", "forward", "upper_threshold", "lower_threshold"});
+      {"address", "port", "weight", "forward", "upper_threshold", "lower_threshold", "enabled"});
   sites.entry = site_of(field, true);
   if (auto f = map.require("address")) {
     auto address = read_host_address(reader, *f);
@@ -180,6 +180,7 @@ sched::RealServerSpec parse_real_server(Reader& reader, const Field& field,
       *site = Site{child_path(field.path, key), field.pos, true};
     }
   }
+  read_bool_key(reader, map, "enabled", real.enabled);
   return real;
 }
 
@@ -234,7 +235,7 @@ sched::ServiceSpec parse_service(Reader& reader, const Field& field, ServiceSite
   sched::ServiceSpec service;
   const MapReader map(reader, field,
                       {"protocol", "vip", "port", "fwmark", "scheduler", "scheduler_flags",
-                       "persistence", "one_packet", "quiesce_server", "real_servers"});
+                       "persistence", "one_packet", "quiesce_server", "enabled", "real_servers"});
   sites.entry = site_of(field, true);
   Site port_for_reals;  // what a real server without a port inherits
   if (auto fwmark = map.get("fwmark")) {
@@ -293,6 +294,7 @@ sched::ServiceSpec parse_service(Reader& reader, const Field& field, ServiceSite
     service.one_packet = value.value_or(false);
   }
   read_bool_key(reader, map, "quiesce_server", service.quiesce_server);
+  read_bool_key(reader, map, "enabled", service.enabled);
   if (auto f = map.get("real_servers")) {
     for (const Field& entry : read_list(reader, *f).value_or(std::vector<Field>{})) {
       RealServerSites& real_sites = sites.real_servers.emplace_back();

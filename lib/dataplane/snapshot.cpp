@@ -18,6 +18,20 @@ constexpr uint64_t ops_key(uint8_t proto, uint32_t addr_be, uint16_t port_be) no
   return sched::service_index_key(proto, addr_be, port_be);
 }
 
+// What the data plane serves: the enabled services with their enabled real
+// servers. A disabled one is configured but absent, as if deleted, except
+// that its DestRegistry slot (and so its counters) waits for its return.
+std::vector<sched::ServiceSpec> served_services(const std::vector<sched::ServiceSpec>& services) {
+  std::vector<sched::ServiceSpec> served;
+  served.reserve(services.size());
+  for (const auto& service : services) {
+    if (!service.enabled) continue;
+    auto& copy = served.emplace_back(service);
+    std::erase_if(copy.real_servers, [](const sched::RealServerSpec& r) { return !r.enabled; });
+  }
+  return served;
+}
+
 }  // namespace
 
 std::unique_ptr<const Snapshot> build_snapshot(const config::Config& cfg,
@@ -25,7 +39,7 @@ std::unique_ptr<const Snapshot> build_snapshot(const config::Config& cfg,
                                                sched::DestRegistry& registry,
                                                const Snapshot* previous) {
   auto snap = std::make_unique<Snapshot>();
-  snap->services = sched::ServiceTable(cfg.services, registry,
+  snap->services = sched::ServiceTable(served_services(cfg.services), registry,
                                        previous != nullptr ? &previous->services : nullptr);
   snap->classifier = sched::Classifier(cfg.mark_rules);
   snap->timeouts = cfg.connections.timeouts;

@@ -462,6 +462,21 @@ TEST_CASE("thresholds and quiesce_server reach the model") {
       valid(one_service("protocol: tcp, vip: 198.18.1.100, port: 80")).services[0].quiesce_server);
 }
 
+TEST_CASE("enabled: services and real servers can be kept but not served") {
+  const Config c =
+      valid(one_service("protocol: tcp, vip: 198.18.1.100, port: 80, enabled: false, real_servers: "
+                        "[{address: 198.18.1.11, enabled: false}, {address: 198.18.1.12}]"));
+  const auto& s = c.services[0];
+  CHECK_FALSE(s.enabled);
+  CHECK_FALSE(s.real_servers[0].enabled);
+  CHECK(s.real_servers[1].enabled);
+  CHECK(valid(one_service("protocol: tcp, vip: 198.18.1.100, port: 80")).services[0].enabled);
+  CHECK(errors_of(with_port("services:\n  - protocol: tcp\n    vip: 198.18.1.100\n    port: 80\n"
+                            "    enabled: sometimes\n")) ==
+        Lines{"t.yaml:11:14: services[0].enabled: expected true or false (or yes/no), got "
+              "\"sometimes\""});
+}
+
 TEST_CASE("thresholds: range, and lower never above upper (the kernel's ERANGE)") {
   const auto real = [](std::string_view fields) {
     return errors_of(

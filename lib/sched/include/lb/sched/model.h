@@ -39,6 +39,9 @@ struct RealServerSpec {
   // defaults to 3/4 of the upper, as in the kernel.
   uint32_t upper_threshold = 0;
   uint32_t lower_threshold = 0;
+  // false: kept in the configuration but not served, as if removed (lbctl
+  // disable; Piranha's `active = 0`). Enabling it again keeps its counters.
+  bool enabled = true;
 };
 
 // Scheduler flags, ipvsadm -b: the kernel's IP_VS_SVC_F_SCHED1..3. sh and mh
@@ -79,6 +82,8 @@ struct ServiceSpec {
   // least-connection accounting restarts from zero for every real server, so
   // the newcomer is not flooded.
   bool quiesce_server = false;
+  // false: kept in the configuration (with its real servers) but not served.
+  bool enabled = true;
   // In the order they were added (the config file's order). The kernel keeps
   // the newest real server first; Service reverses this list to match.
   std::vector<RealServerSpec> real_servers;
