@@ -473,7 +473,7 @@ TEST_CASE("enabled: services and real servers can be kept but not served") {
   CHECK(valid(one_service("protocol: tcp, vip: 198.18.1.100, port: 80")).services[0].enabled);
   CHECK(errors_of(with_port("services:\n  - protocol: tcp\n    vip: 198.18.1.100\n    port: 80\n"
                             "    enabled: sometimes\n")) ==
-        Lines{"t.yaml:11:14: services[0].enabled: expected true or false (or yes/no), got "
+        Lines{"t.yaml:10:14: services[0].enabled: expected true or false (or yes/no), got "
               "\"sometimes\""});
 }
 
