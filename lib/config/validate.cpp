@@ -1,5 +1,7 @@
 #include "validate.h"
 
+#include <lb/config/edit.h>
+
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -168,17 +170,9 @@ void check_static_neighbors(Reader& reader, const Config& config, const Sites& s
   }
 }
 
-// Direct routing and IPIP tunnelling arrive in a later issue. Until the data
-// plane implements them a config asking for them is refused, not silently
-// NATed. Delete this function and its call when they land.
+// A firewall-mark service is one whose entry gave `fwmark`.
 bool is_fwmark_service(const ServiceSites& site) {
   return !absent(site.fwmark);
-}
-
-std::string service_label(const sched::ServiceSpec& service) {
-  if (service.fwmark != 0) return fmt::format("fwmark {}", service.fwmark);
-  return fmt::format("{} {}:{}", sched::to_string(service.protocol), service.vip.to_string(),
-                     service.port);
 }
 
 // The identity of a service, when every part of it was read.

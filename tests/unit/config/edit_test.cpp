@@ -1,0 +1,253 @@
+// Live edits (apply_edits) and the cross-field rules for a Config built in
+// memory (check): what lbctl's and ipvsadm's add/edit/delete commands get.
+#include <catch2/catch.hpp>
+
+#include <lb/config/edit.h>
+
+#include "config_test.h"
+
+namespace lb::test {
+namespace {
+
+using nlohmann::json;
+
+config::Config base() {
+  auto loaded =
+      load(with_port("services:\n"
+                     "  - protocol: tcp\n"
+                     "    vip: 198.18.1.100\n"
+                     "    port: 80\n"
+                     "    real_servers:\n"
+                     "      - {address: 198.18.1.11}\n"
+                     "firewall_marks:\n"
+                     "  - {mark: 7, destination: 198.18.1.200}\n"));
+  REQUIRE(loaded.config);
+  return *loaded.config;
+}
+
+const json kWeb = {{"protocol", "tcp"}, {"vip", "198.18.1.100"}, {"port", 80}};
+
+// The web service's selector plus `fields`.
+json web_with(const json& fields) {
+  json service = kWeb;
+  service.update(fields);
+  return service;
+}
+
+// The error of applying `ops` to base(), as "code: message".
+std::string refusal(const json& ops) {
+  auto config = base();
+  const auto error = config::apply_edits(config, ops);
+  return error ? error->code + ": " + error->message : "<applied>";
+}
+
+config::Config applied(const json& ops) {
+  auto config = base();
+  const auto error = config::apply_edits(config, ops);
+  INFO((error ? error->message : ""));
+  REQUIRE_FALSE(error);
+  return config;
+}
+
+std::vector<std::string> check_lines(const config::Config& config) {
+  std::vector<std::string> lines;
+  for (const auto& e : config::check(config))
+    lines.push_back(e.to_string());
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("edit: add a service and real servers, with every attribute") {
+  const auto c = applied(
+      json::array({{{"op", "add_service"},
+                    {"service",
+                     {{"protocol", "udp"},
+                      {"vip", "198.18.1.101"},
+                      {"port", 53},
+                      {"scheduler", "sh"},
+                      {"sched_flags", {"sh-port"}},
+                      {"persistent", 600},
+                      {"netmask", "255.255.255.0"}}}},
+                   {{"op", "add_real"},
+                    {"service", {{"protocol", "udp"}, {"vip", "198.18.1.101"}, {"port", 53}}},
+                    {"real",
+                     {{"address", "198.18.1.12"},
+                      {"weight", 3},
+                      {"forward", "dr"},
+                      {"upper_threshold", 100},
+                      {"lower_threshold", 50}}}},
+                   {{"op", "add_service"}, {"service", {{"fwmark", 7}}}},
+                   {{"op", "add_real"},
+                    {"service", {{"fwmark", 7}}},
+                    {"real", {{"address", "198.18.1.13"}}}}}));
+  REQUIRE(c.services.size() == 3);
+  const auto& dns = c.services[1];
+  CHECK(dns.protocol == sched::Protocol::kUdp);
+  CHECK(dns.scheduler == "sh");
+  CHECK(dns.sched_flags == sched::kSchedFlag2);
+  REQUIRE(dns.persistence);
+  CHECK(dns.persistence->timeout_s == 600);
+  CHECK(dns.persistence->netmask.to_string() == "255.255.255.0");
+  REQUIRE(dns.real_servers.size() == 1);
+  const auto& r = dns.real_servers[0];
+  CHECK(r.port == 53);  // the service's port by default
+  CHECK(r.weight == 3);
+  CHECK(r.forward == sched::ForwardMethod::kDirectRoute);
+  CHECK(r.upper_threshold == 100);
+  CHECK(r.lower_threshold == 50);
+  CHECK(c.services[2].fwmark == 7);
+  CHECK(c.services[2].real_servers[0].port == 0);  // a mark service keeps the packet's port
+  CHECK(check_lines(c).empty());
+}
+
+TEST_CASE("edit: edits change only the fields given; delete and clear") {
+  auto c = applied(
+      json::array({{{"op", "edit_service"}, {"service", web_with({{"scheduler", "rr"}})}},
+                   {{"op", "edit_real"},
+                    {"service", kWeb},
+                    {"real", {{"address", "198.18.1.11"}, {"weight", 0}}}},
+                   {{"op", "add_real"}, {"service", kWeb}, {"real", {{"address", "198.18.1.12"}}}},
+                   {{"op", "edit_real"},
+                    {"service", kWeb},
+                    {"real", {{"address", "198.18.1.12"}, {"port", 80}, {"enabled", false}}}}}));
+  const auto& web = c.services[0];
+  CHECK(web.scheduler == "rr");
+  CHECK_FALSE(web.persistence);
+  CHECK(web.real_servers[0].weight == 0);
+  CHECK(web.real_servers[0].forward == sched::ForwardMethod::kNat);
+  CHECK_FALSE(web.real_servers[1].enabled);
+
+  c = applied(json::array({{{"op", "edit_service"}, {"service", web_with({{"persistent", 300}})}},
+                           {{"op", "edit_service"}, {"service", web_with({{"enabled", false}})}}}));
+  CHECK(c.services[0].persistence->timeout_s == 300);
+  CHECK_FALSE(c.services[0].enabled);
+  c = applied(json::array({{{"op", "edit_service"}, {"service", web_with({{"persistent", 300}})}},
+                           {{"op", "edit_service"}, {"service", web_with({{"persistent", 0}})}}}));
+  CHECK_FALSE(c.services[0].persistence);
+
+  c = applied(json::array({{{"op", "delete_real"},
+                            {"service", kWeb},
+                            {"real", {{"address", "198.18.1.11"}, {"port", 80}}}}}));
+  CHECK(c.services[0].real_servers.empty());
+  CHECK(applied(json::array({{{"op", "delete_service"}, {"service", kWeb}}})).services.empty());
+  CHECK(applied(json::array({{{"op", "clear"}}})).services.empty());
+}
+
+TEST_CASE("edit: refusals name the service or real server, with the protocol's codes") {
+  CHECK(refusal(json::array({{{"op", "add_service"}, {"service", kWeb}}})) ==
+        "service_exists: service tcp 198.18.1.100:80 already exists");
+  CHECK(refusal(json::array(
+            {{{"op", "delete_service"},
+              {"service", {{"protocol", "udp"}, {"vip", "198.18.1.100"}, {"port", 80}}}}})) ==
+        "no_service: no service udp 198.18.1.100:80");
+  CHECK(refusal(json::array({{{"op", "edit_service"}, {"service", {{"fwmark", 9}}}}})) ==
+        "no_service: no service fwmark 9");
+  CHECK(refusal(json::array(
+            {{{"op", "add_real"}, {"service", kWeb}, {"real", {{"address", "198.18.1.11"}}}}})) ==
+        "real_exists: real server 198.18.1.11:80 of tcp 198.18.1.100:80 already exists");
+  CHECK(refusal(json::array({{{"op", "delete_real"},
+                              {"service", kWeb},
+                              {"real", {{"address", "198.18.1.11"}, {"port", 81}}}}})) ==
+        "no_real: no real server 198.18.1.11:81 of tcp 198.18.1.100:80");
+  CHECK(refusal(json::array(
+            {{{"op", "edit_service"}, {"service", web_with({{"scheduler", "fast"}})}}})) ==
+        "no_scheduler: unknown scheduler \"fast\" for tcp 198.18.1.100:80, expected one of: " +
+            scheduler_list());
+  CHECK(refusal(json::array({{{"op", "edit_real"},
+                              {"service", kWeb},
+                              {"real", {{"address", "198.18.1.11"}, {"weight", 65536}}}}})) ==
+        "invalid: \"weight\" must be 0..65535, got 65536");
+  CHECK(refusal(json::array({{{"op", "add_real"},
+                              {"service", kWeb},
+                              {"real", {{"address", "198.18.1.12"}, {"port", 0}}}}})) ==
+        "invalid: port 0 (keep each packet's port) is only for firewall-mark and port-0 "
+        "services, not tcp 198.18.1.100:80");
+  CHECK(refusal(json::array(
+            {{{"op", "edit_service"}, {"service", web_with({{"netmask", "255.255.255.0"}})}}})) ==
+        "invalid: a persistence netmask needs persistence: tcp 198.18.1.100:80 is not persistent "
+        "(give \"persistent\")");
+  CHECK(refusal(json::array(
+            {{{"op", "edit_service"},
+              {"service", web_with({{"persistent", 300}, {"netmask", "255.0.255.0"}})}}})) ==
+        "invalid: \"netmask\" must be a netmask with contiguous ones (255.255.255.0, ...), got "
+        "\"255.0.255.0\"");
+  CHECK(refusal(json::array(
+            {{{"op", "edit_service"}, {"service", web_with({{"sched_flags", {"sh-port"}}})}}})) ==
+        "invalid: scheduler flag \"sh-port\" is not one scheduler wlc takes");
+  CHECK(refusal(json::array(
+            {{{"op", "add_service"},
+              {"service", {{"protocol", "tcp"}, {"vip", "224.0.0.1"}, {"port", 80}}}}})) ==
+        "invalid: \"vip\" must be a unicast IPv4 address, got 224.0.0.1 (multicast)");
+  // Several ops: the failing one is numbered, and the message is its own.
+  CHECK(refusal(json::array({{{"op", "clear"}}, {{"op", "delete_service"}, {"service", kWeb}}})) ==
+        "no_service: op 2: no service tcp 198.18.1.100:80");
+}
+
+TEST_CASE("edit: malformed operations are bad requests, never exceptions") {
+  CHECK(refusal(json::object()) == "bad_request: \"ops\" must be a list of 1 to 10000 operations");
+  CHECK(refusal(json::array()) == "bad_request: \"ops\" must be a list of 1 to 10000 operations");
+  CHECK(refusal(json::array({42})) == "bad_request: an operation must be an object");
+  CHECK(refusal(json::array({{{"op", "explode"}}})) ==
+        "bad_request: unknown operation \"explode\", expected one of: add_service, edit_service, "
+        "delete_service, clear, add_real, edit_real, delete_real");
+  CHECK(refusal(json::array({{{"op", "add_service"}}})) == "bad_request: \"service\" is missing");
+  CHECK(refusal(json::array({{{"op", "add_service"}, {"service", {{"vip", "198.18.1.1"}}}}})) ==
+        "bad_request: a service needs \"protocol\", \"vip\" and \"port\", or \"fwmark\"; "
+        "\"protocol\" is missing");
+  CHECK(
+      refusal(json::array({{{"op", "add_service"}, {"service", web_with({{"colour", "red"}})}}})) ==
+      "bad_request: \"service\": unknown field \"colour\", expected one of: protocol, vip, "
+      "port, fwmark, scheduler, sched_flags, persistent, netmask, one_packet, enabled, "
+      "quiesce_server");
+  CHECK(refusal(json::array(
+            {{{"op", "add_service"},
+              {"service", {{"protocol", "tcp"}, {"vip", "198.18.1.9"}, {"port", "80"}}}}})) ==
+        "bad_request: \"port\" must be an integer, got \"80\"");
+  CHECK(refusal(json::array(
+            {{{"op", "add_service"},
+              {"service", {{"protocol", "tcp"}, {"vip", "198.18.1.9"}, {"port", -1}}}}})) ==
+        "invalid: \"port\" must be 0..65535, got -1");
+  CHECK(refusal(json::array(
+            {{{"op", "add_service"}, {"service", {{"fwmark", 18446744073709551615ull}}}}})) ==
+        "invalid: \"fwmark\" must be 1..4294967295, got 18446744073709551615");
+  CHECK(refusal(json::array(
+            {{{"op", "delete_service"}, {"service", web_with({{"scheduler", "rr"}})}}})) ==
+        "bad_request: \"service\": unknown field \"scheduler\", expected one of: protocol, vip, "
+        "port, fwmark");
+}
+
+TEST_CASE("check: the file's cross-field rules on an edited configuration") {
+  CHECK(check_lines(base()).empty());
+  // A persistence rule the file validator has (port 0 needs persistence).
+  auto c = applied(
+      json::array({{{"op", "add_service"},
+                    {"service", {{"protocol", "tcp"}, {"vip", "198.18.1.102"}, {"port", 0}}}}}));
+  CHECK(check_lines(c) ==
+        std::vector<std::string>{
+            "running configuration: services[1].port: port 0 (every port of the VIP) is only for "
+            "persistent services; add persistence or give the port (ipvsadm: \"Zero port "
+            "specified for non-persistent service\")"});
+  // A VIP that is the port's own address, and a mark no rule sets (rule order).
+  c = applied(
+      json::array({{{"op", "add_service"}, {"service", {{"fwmark", 8}}}},
+                   {{"op", "add_service"},
+                    {"service", {{"protocol", "tcp"}, {"vip", "198.18.1.1"}, {"port", 80}}}}}));
+  CHECK(check_lines(c) ==
+        std::vector<std::string>{
+            "running configuration: services[2].vip: VIP 198.18.1.1 is ports[0] \"ext\"'s own "
+            "address; a VIP needs an address of its own",
+            "running configuration: services[1].fwmark: no firewall_marks rule sets mark 8: the "
+            "service could never receive a packet"});
+  // Thresholds: lower above upper.
+  c = applied(json::array({{{"op", "edit_real"},
+                            {"service", kWeb},
+                            {"real", {{"address", "198.18.1.11"}, {"lower_threshold", 10}}}}}));
+  CHECK(check_lines(c) ==
+        std::vector<std::string>{
+            "running configuration: services[0].real_servers[0].lower_threshold: lower threshold "
+            "10 without an upper threshold: set upper_threshold to 10 or more (the kernel refuses "
+            "it: \"Numerical result out of range\")"});
+}
+
+}  // namespace lb::test
