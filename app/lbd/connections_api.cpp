@@ -70,10 +70,10 @@ std::string protocol_name(uint8_t proto) {
   return "IP";  // a firewall-mark template (IPPROTO_IP), as ipvsadm prints it
 }
 
-// One record as `connections` shows it; nullopt for records that are not
-// IPVS connections (fragment records) or that ended while being read.
-std::optional<json> entry(const conn::Connection& c, const sched::DestRegistry& registry,
-                          uint64_t now_ms) {
+}  // namespace
+
+std::optional<json> connection_entry(const conn::Connection& c, const sched::DestRegistry& registry,
+                                     uint64_t now_ms) {
   const uint8_t st = c.state.load(std::memory_order_acquire);
   if (!conn::Connection::is_flow_state(st) && st != conn::kStateTemplate) return std::nullopt;
   const uint32_t slot = c.dest_slot.load(std::memory_order_acquire);
@@ -105,8 +105,6 @@ std::optional<json> entry(const conn::Connection& c, const sched::DestRegistry& 
   return e;
 }
 
-}  // namespace
-
 json connections_json(const dataplane::Dataplane& dp, const json& args) {
   const auto& table = dp.connections();
   const auto cursor = unsigned_arg(args, "cursor", 0, 0, table.capacity());
@@ -128,7 +126,7 @@ json connections_json(const dataplane::Dataplane& dp, const json& args) {
             return true;
           }
         }
-        if (auto e = entry(c, registry, now)) entries.push_back(std::move(*e));
+        if (auto e = connection_entry(c, registry, now)) entries.push_back(std::move(*e));
         return true;
       });
   return {{"connections", std::move(entries)},

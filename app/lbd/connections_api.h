@@ -11,8 +11,11 @@
 // Control thread only.
 #pragma once
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
+#include <lb/conn/connection.h>
 #include <lb/dataplane/dataplane.h>
 
 namespace lb::daemon {
@@ -21,5 +24,11 @@ namespace lb::daemon {
 // -> {"connections": [...], "next_cursor": N | null}. Throws ctl::CtlError
 // (bad_request) naming the bad argument.
 nlohmann::json connections_json(const dataplane::Dataplane& dp, const nlohmann::json& args);
+
+// One record as `connections` shows it; nullopt for records that are not
+// IPVS connections (fragment records) or that ended while being read.
+std::optional<nlohmann::json> connection_entry(const conn::Connection& c,
+                                               const sched::DestRegistry& registry,
+                                               uint64_t now_ms);
 
 }  // namespace lb::daemon

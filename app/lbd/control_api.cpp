@@ -10,6 +10,8 @@
 #include <lb/sched/model.h>
 
 #include "connections_api.h"
+#include "edit_api.h"
+#include "lookup_api.h"
 #include "reload.h"
 #include "settings_api.h"
 
@@ -160,14 +162,18 @@ json reload(ControlContext& ctx) {
     throw ctl::CtlError("rejected",
                         fmt::format("{}: {}; nothing was changed", ctx.config_path, e.what()));
   }
+  const bool discarded = ctx.unsaved_edits;
   ctx.file = std::move(*loaded.config);
   ctx.config = std::move(next);
+  ctx.unsaved_edits = false;
+  if (discarded) spdlog::warn("reload from {} discarded unsaved live edits", ctx.config_path);
   spdlog::info("configuration reloaded from {}: {} service(s){}", ctx.config_path,
                ctx.config.services.size(),
                kept.empty() ? "" : fmt::format("; kept run-time {}", fmt::join(kept, " ")));
   return {{"services", ctx.config.services.size()},
           {"firewall_mark_rules", ctx.config.mark_rules.size()},
-          {"kept_settings", kept}};
+          {"kept_settings", kept},
+          {"discarded_live_edits", discarded}};
 }
 
 void register_commands(ctl::Dispatcher& dispatcher, ControlContext& ctx) {
@@ -179,6 +185,9 @@ void register_commands(ctl::Dispatcher& dispatcher, ControlContext& ctx) {
                  [&ctx](const json& args) { return connections_json(ctx.dataplane, args); });
   dispatcher.add("settings", [&ctx](const json&) { return settings_json(ctx.config); });
   dispatcher.add("set", [&ctx](const json& args) { return apply_settings(ctx, args); });
+  dispatcher.add("edit", [&ctx](const json& args) { return edit(ctx, args); });
+  dispatcher.add("config", [&ctx](const json&) { return config_json(ctx); });
+  dispatcher.add("lookup", [&ctx](const json& args) { return lookup_json(ctx.dataplane, args); });
 }
 
 }  // namespace lb::daemon

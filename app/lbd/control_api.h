@@ -21,6 +21,9 @@ struct ControlContext {
   // What the file said at the last (re)load: run-time settings (`set`) that
   // a reload's file does not change are kept (see settings_api.h).
   config::Config file;
+  // Live edits (`edit`) since the last load or `save`: a reload from the file
+  // discards them, and says so.
+  bool unsaved_edits = false;
 };
 
 // Registers every command lbd serves.

@@ -27,6 +27,9 @@ class DestinationHashing final : public Scheduler {
       buckets_[i] = static_cast<uint32_t>(i % dests_.size());
   }
 
+  // pick() only reads (the configuration and the live counters).
+  int32_t peek(const PickInput& in) noexcept override { return pick(in); }
+
   int32_t pick(const PickInput& in) noexcept override {
     if (dests_.empty()) return kNoDest;
     const uint32_t bucket = kernel::hash_32(packet::ntoh32(in.flow.dst), kTabBits);

@@ -15,6 +15,9 @@ class FailOver final : public Scheduler {
  public:
   explicit FailOver(const SchedulerConfig& config) : dests_(config.dests) {}
 
+  // pick() only reads (the configuration and the live counters).
+  int32_t peek(const PickInput& in) noexcept override { return pick(in); }
+
   int32_t pick(const PickInput&) noexcept override {
     int32_t highest = kNoDest;
     uint32_t hw = 0;

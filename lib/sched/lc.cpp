@@ -15,6 +15,9 @@ class LeastConnection final : public Scheduler {
  public:
   explicit LeastConnection(const SchedulerConfig& config) : dests_(config.dests) {}
 
+  // pick() only reads (the configuration and the live counters).
+  int32_t peek(const PickInput& in) noexcept override { return pick(in); }
+
   int32_t pick(const PickInput&) noexcept override {
     int32_t least = kNoDest;
     uint64_t loh = 0;

@@ -115,6 +115,9 @@ class MaglevHashing final : public Scheduler {
         fallback_((config.flags & kSchedFlag1) != 0),
         use_port_((config.flags & kSchedFlag2) != 0) {}
 
+  // pick() only reads (the configuration and the live counters).
+  int32_t peek(const PickInput& in) noexcept override { return pick(in); }
+
   int32_t pick(const PickInput& in) noexcept override {
     const uint32_t addr = packet::ntoh32(in.flow.src);
     const uint16_t port = use_port_ ? client_port(in.flow) : 0;

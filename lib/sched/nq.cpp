@@ -16,6 +16,9 @@ class NeverQueue final : public Scheduler {
  public:
   explicit NeverQueue(const SchedulerConfig& config) : dests_(config.dests) {}
 
+  // pick() only reads (the configuration and the live counters).
+  int32_t peek(const PickInput& in) noexcept override { return pick(in); }
+
   int32_t pick(const PickInput&) noexcept override {
     int32_t least = kNoDest;
     uint64_t loh = 0;

@@ -18,6 +18,9 @@ class Overflow final : public Scheduler {
  public:
   explicit Overflow(const SchedulerConfig& config) : dests_(config.dests) {}
 
+  // pick() only reads (the configuration and the live counters).
+  int32_t peek(const PickInput& in) noexcept override { return pick(in); }
+
   int32_t pick(const PickInput&) noexcept override {
     int32_t highest = kNoDest;
     uint32_t hw = 0;

@@ -20,24 +20,30 @@ class RoundRobin final : public Scheduler {
   explicit RoundRobin(const SchedulerConfig& config) : dests_(config.dests) {}
 
   int32_t pick(const PickInput&) noexcept override {
-    const auto n = static_cast<int32_t>(dests_.size());
     int32_t last = last_.load(std::memory_order_relaxed);
     for (;;) {
-      int32_t chosen = kNoDest;
-      // From the head (last == -1) this is one pass over the whole list.
-      for (int32_t step = 1; step <= n; ++step) {
-        const int32_t i = (last + step) % n;
-        if (dests_[static_cast<size_t>(i)].usable()) {
-          chosen = i;
-          break;
-        }
-      }
+      const int32_t chosen = next_after(last);
       if (chosen == kNoDest) return kNoDest;
       if (last_.compare_exchange_weak(last, chosen, std::memory_order_relaxed)) return chosen;
     }
   }
 
+  int32_t peek(const PickInput&) noexcept override {
+    return next_after(last_.load(std::memory_order_relaxed));
+  }
+
  private:
+  // The first usable dest after `last`; from the head (last == -1) this is
+  // one pass over the whole list.
+  int32_t next_after(int32_t last) const noexcept {
+    const auto n = static_cast<int32_t>(dests_.size());
+    for (int32_t step = 1; step <= n; ++step) {
+      const int32_t i = (last + step) % n;
+      if (dests_[static_cast<size_t>(i)].usable()) return i;
+    }
+    return kNoDest;
+  }
+
   std::span<const Dest> dests_;
   std::atomic<int32_t> last_{-1};  // -1: the list head (nothing chosen yet)
 };

@@ -24,6 +24,9 @@ class ShortestExpectedDelay final : public Scheduler {
  public:
   explicit ShortestExpectedDelay(const SchedulerConfig& config) : dests_(config.dests) {}
 
+  // pick() only reads (the configuration and the live counters).
+  int32_t peek(const PickInput& in) noexcept override { return pick(in); }
+
   int32_t pick(const PickInput&) noexcept override { return least_weighted(dests_, sed_overhead); }
 
  private:

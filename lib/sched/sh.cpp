@@ -48,6 +48,9 @@ class SourceHashing final : public Scheduler {
     }
   }
 
+  // pick() only reads (the configuration and the live counters).
+  int32_t peek(const PickInput& in) noexcept override { return pick(in); }
+
   int32_t pick(const PickInput& in) noexcept override {
     if (dests_.empty()) return kNoDest;
     const uint32_t port = with_port_ ? packet::ntoh16(in.flow.sport) : 0;

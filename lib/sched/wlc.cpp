@@ -17,6 +17,9 @@ class WeightedLeastConnection final : public Scheduler {
  public:
   explicit WeightedLeastConnection(const SchedulerConfig& config) : dests_(config.dests) {}
 
+  // pick() only reads (the configuration and the live counters).
+  int32_t peek(const PickInput& in) noexcept override { return pick(in); }
+
   int32_t pick(const PickInput&) noexcept override {
     return least_weighted(dests_, connection_overhead);
   }

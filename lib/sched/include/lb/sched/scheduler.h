@@ -23,6 +23,9 @@
 namespace lb::sched {
 
 inline constexpr int32_t kNoDest = -1;
+// peek(): the answer depends on state only picking reveals (a random draw,
+// a cursor or table a pick would also change).
+inline constexpr int32_t kUnpredictable = -2;
 
 class Scheduler;
 
@@ -49,6 +52,9 @@ class Scheduler {
   virtual ~Scheduler() = default;
   // Index into the destination list, or kNoDest when no real server qualifies.
   virtual int32_t pick(const PickInput& in) noexcept = 0;
+  // What pick() would answer for `in` now, changing no state (lbctl lookup,
+  // control thread): an index, kNoDest, or kUnpredictable.
+  virtual int32_t peek(const PickInput& /*in*/) noexcept { return kUnpredictable; }
   // Control thread, every few milliseconds: expire cached state (lblc/lblcr
   // entries). Bounded work per call.
   virtual void maintain(uint64_t /*now_ms*/) noexcept {}

@@ -37,6 +37,9 @@ class Service {
     const int32_t i = scheduler_->pick(in);
     return i == kNoDest ? nullptr : &dests_[static_cast<size_t>(i)];
   }
+  // What schedule() would answer now, changing nothing: an index into
+  // dests(), kNoDest or kUnpredictable (Scheduler::peek). Control thread.
+  int32_t peek(const PickInput& in) const noexcept { return scheduler_->peek(in); }
   // The entry of a real server (by registry slot) in this snapshot, or null:
   // a persistence template whose server was removed is no longer valid.
   const Dest* dest_by_slot(uint32_t slot) const noexcept {
