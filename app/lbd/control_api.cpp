@@ -187,6 +187,7 @@ void register_commands(ctl::Dispatcher& dispatcher, ControlContext& ctx) {
   dispatcher.add("set", [&ctx](const json& args) { return apply_settings(ctx, args); });
   dispatcher.add("edit", [&ctx](const json& args) { return edit(ctx, args); });
   dispatcher.add("config", [&ctx](const json&) { return config_json(ctx); });
+  dispatcher.add("save", [&ctx](const json& args) { return save(ctx, args); });
   dispatcher.add("lookup", [&ctx](const json& args) { return lookup_json(ctx.dataplane, args); });
 }
 
