@@ -13,6 +13,7 @@
 #include <lb/ctl/settings.h>
 
 #include "connection_pages.h"
+#include "edit_commands.h"
 
 namespace lb::lbctl {
 
@@ -92,6 +93,33 @@ const std::array kCommands = {
                 "Re-read lbd's configuration file and apply its services, firewall-mark rules and "
                 "timeouts (all or nothing; established connections continue)",
                 "reload", &ctl::format_reload},
+    CommandSpec{"service", "Add, edit or delete a virtual service (live; `lbctl save` keeps it)",
+                "", nullptr, &declare_service, nullptr, &run_service},
+    CommandSpec{"real", "Add, edit or remove a real server of a service (live)", "", nullptr,
+                &declare_real, nullptr, &run_real},
+    CommandSpec{"weight", "Set a real server's weight", "", nullptr, &declare_weight, nullptr,
+                &run_weight},
+    CommandSpec{"drain",
+                "Set a real server's weight to 0: no new connections, existing ones "
+                "continue",
+                "", nullptr, &declare_drain, nullptr, &run_drain},
+    CommandSpec{"enable", "Serve a disabled service or real server again", "", nullptr,
+                &declare_enable, nullptr, &run_enable},
+    CommandSpec{"disable",
+                "Stop serving a service or real server without deleting it from the configuration",
+                "", nullptr, &declare_enable, nullptr, &run_disable},
+    CommandSpec{"lookup",
+                "Show which real server a flow gets (existing connection, persistence template or "
+                "scheduler), changing nothing",
+                "lookup", &format_lookup, &declare_lookup, &lookup_request},
+    CommandSpec{"config",
+                "Show the running configuration's services, disabled ones included, and whether "
+                "live edits are unsaved",
+                "config", &format_config},
+    CommandSpec{"save",
+                "Write the running configuration back to lbd's YAML file (or PATH), keeping its "
+                "comments and unchanged text",
+                "save", &format_save, &declare_save, &save_request},
     CommandSpec{"version", "Show lbctl's version", "", nullptr, nullptr, nullptr, &print_version},
 };
 

@@ -23,6 +23,12 @@ namespace lb::lbctl {
 struct Arguments {
   std::optional<std::string> service;    // connections --service
   std::vector<std::string> assignments;  // set KEY=VALUE...
+  // The live-edit commands (edit_commands.h): the sub-action (add, edit,
+  // delete), positionals, and the settings given as options, in the `edit`
+  // request's own field names.
+  std::string action;
+  std::vector<std::string> words;
+  nlohmann::json fields = nlohmann::json::object();
 };
 
 struct CommandSpec {
