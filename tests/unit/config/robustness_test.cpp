@@ -50,12 +50,16 @@ TEST_CASE("documents that are not a map of sections") {
   CHECK(errors_of("") == Lines{"t.yaml:1:1: ports: required key is missing"});
   CHECK(errors_of("# only a comment\n") == Lines{"t.yaml:1:1: ports: required key is missing"});
   CHECK(errors_of("~\n") == Lines{"t.yaml:1:1: ports: required key is missing"});
-  CHECK(errors_of("lbd\n") ==
-        Lines{"t.yaml:1:1: expected a map with keys: eal, lcores, control, ports, neighbors, "
-              "connections, services, firewall_marks; got \"lbd\""});
-  CHECK(errors_of("- ports: []\n") ==
-        Lines{"t.yaml:1:1: expected a map with keys: eal, lcores, control, ports, neighbors, "
-              "connections, services, firewall_marks; got a list"});
+  CHECK(
+      errors_of("lbd\n") ==
+      Lines{
+          "t.yaml:1:1: expected a map with keys: eal, lcores, control, logging, ports, neighbors, "
+          "connections, services, firewall_marks; got \"lbd\""});
+  CHECK(
+      errors_of("- ports: []\n") ==
+      Lines{
+          "t.yaml:1:1: expected a map with keys: eal, lcores, control, logging, ports, neighbors, "
+          "connections, services, firewall_marks; got a list"});
   CHECK(errors_of("? [a, b]\n: c\n" + with_port("")) ==
         Lines{"t.yaml:1:3: expected a key name, got a list"});
 }
@@ -77,7 +81,8 @@ TEST_CASE("wrong node types at every level are reported, never thrown") {
       {"lcores: {workers: [[1]]}\n",
        "t.yaml:6:20: lcores.workers[0]: expected an integer 0..1023, got a list"},
       {"control: /run/lbd.sock\n",
-       "t.yaml:6:10: control: expected a map with keys: socket, socket_group; got "
+       "t.yaml:6:10: control: expected a map with keys: socket, socket_group, max_clients, "
+       "idle_timeout_ms; got "
        "\"/run/lbd.sock\""},
       {"neighbors: {static: {address: 198.18.1.2}}\n",
        "t.yaml:6:21: neighbors.static: expected a list, got a map"},
