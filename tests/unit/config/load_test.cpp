@@ -1,8 +1,10 @@
 // Loading valid files: the shipped examples, defaults, every key reaching the
 // model, and the file-level entry point.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "config_test.h"
 
@@ -46,7 +48,31 @@ TEST_CASE("every example in conf/ loads without an error") {
     CHECK(result.errors.empty());
     CHECK(result.config.has_value());
   }
-  CHECK(examples >= 2);
+  CHECK(examples >= 6);
+}
+
+TEST_CASE("conf/ has one example per topology, each using its forwarding method") {
+  const auto methods = [](const char* name) {
+    auto result = load_file((kConfDir / name).string());
+    INFO(name << ": " << Catch::Detail::stringify(error_lines(result)));
+    REQUIRE(result.config);
+    std::set<ForwardMethod> out;
+    for (const auto& service : result.config->services) {
+      for (const auto& real : service.real_servers)
+        out.insert(real.forward);
+    }
+    return out;
+  };
+  CHECK(methods("nat-one-arm.yaml") == std::set{ForwardMethod::kNat});
+  CHECK(methods("nat-two-arm.yaml") == std::set{ForwardMethod::kNat});
+  CHECK(methods("dr.yaml") == std::set{ForwardMethod::kDirectRoute});
+  CHECK(methods("tunnel.yaml") == std::set{ForwardMethod::kTunnel});
+  CHECK(methods("dr-tunnel-mixed.yaml") ==
+        std::set{ForwardMethod::kNat, ForwardMethod::kDirectRoute, ForwardMethod::kTunnel});
+  auto marks = load_file((kConfDir / "fwmark-persistence.yaml").string());
+  REQUIRE(marks.config);
+  CHECK(std::any_of(marks.config->services.begin(), marks.config->services.end(),
+                    [](const auto& s) { return s.fwmark != 0 && s.persistence.has_value(); }));
 }
 
 TEST_CASE("the two-arm example describes the documented topology") {
