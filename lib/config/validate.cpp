@@ -168,9 +168,7 @@ void check_static_neighbors(Reader& reader, const Config& config, const Sites& s
   }
 }
 
-// Direct routing and IPIP tunnelling arrive in a later issue. Until the data
-// plane implements them a config asking for them is refused, not silently
-// NATed. Delete this function and its call when they land.
+// A firewall-mark service: identified by its mark, not protocol/VIP/port.
 bool is_fwmark_service(const ServiceSites& site) {
   return !absent(site.fwmark);
 }

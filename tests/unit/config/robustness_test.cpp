@@ -1,6 +1,8 @@
 // Any input, however broken, gives errors and never a throw or a crash:
 // syntax errors, wrong node types everywhere, binary junk, deep nesting, and
 // random mutations of the shipped examples.
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -11,6 +13,7 @@
 #include "config_test.h"
 
 using lb::config::LoadResult;
+using lb::test::error_lines;
 using lb::test::errors_of;
 using lb::test::load;
 using lb::test::with_port;
@@ -190,4 +193,37 @@ TEST_CASE("random edits of the examples never throw") {
       load_any(text);
     }
   }
+}
+
+TEST_CASE("a NUL character in a socket path is refused") {
+  CHECK(errors_of(with_port("control: {socket: \"/run/lbd\\0x.sock\"}\n")) ==
+        Lines{"t.yaml:6:19: control.socket: a path cannot contain a NUL character, got "
+              "\"/run/lbd\\x00x.sock\""});
+  CHECK(errors_of(with_port("logging: {syslog_socket: \"/dev/\\0log\"}\n")) ==
+        Lines{"t.yaml:6:26: logging.syslog_socket: a path cannot contain a NUL character, got "
+              "\"/dev/\\x00log\""});
+}
+
+TEST_CASE("a firewall-mark service with an invalid mark still refuses protocol, vip and port") {
+  CHECK(errors_of(with_port("services:\n  - {fwmark: 0, protocol: tcp}\n")) ==
+        Lines{"t.yaml:7:14: services[0].fwmark: expected an integer 1..4294967295, got 0 (0 is an "
+              "unmarked packet)",
+              "t.yaml:7:27: services[0].protocol: a firewall-mark service has no protocol: it "
+              "receives the packets the firewall_marks rules mark with its fwmark"});
+}
+
+TEST_CASE("a file larger than 16 MiB is refused unread") {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("lbd-config-big-" + std::to_string(::getpid()) + ".yaml");
+  {
+    std::ofstream out(path, std::ios::binary);
+    const std::string line(1023, '#');
+    for (int i = 0; i < 16 * 1024 + 1; ++i)
+      out << line << '\n';
+  }
+  const auto result = lb::config::load_file(path.string());
+  std::filesystem::remove(path);
+  CHECK_FALSE(result.config);
+  CHECK(error_lines(result) ==
+        Lines{path.string() + ": larger than 16 MiB: not a configuration file"});
 }
