@@ -129,8 +129,6 @@ json edit(ControlContext& ctx, const json& args) {
   }
   ctx.config = std::move(next);
   ctx.unsaved_edits = true;
-  for (const auto& op : *it)
-    spdlog::info("live edit: {}", op.dump());
   return {{"applied", it->size()}, {"services", ctx.config.services.size()}};
 }
 

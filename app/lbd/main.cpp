@@ -3,10 +3,16 @@
 //   lbd --config FILE            run (SIGHUP or `lbctl reload` re-reads FILE)
 //   lbd --config FILE --check-config   validate and exit (0 when valid)
 //
+// Logs go to stderr, and to syslog with `logging.syslog` (lib/log); under
+// systemd (Type=notify, conf/lbd.service) lbd reports READY=1 once it
+// serves, STOPPING=1 when it stops.
+//
 // Start-up order: configuration (all errors reported, nothing started on any),
 // control socket, EAL, data plane (ports, tables, snapshot), workers; then the
 // control thread serves lbctl and does housekeeping until SIGINT/SIGTERM,
 // when everything stops in reverse order.
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <string>
@@ -23,9 +29,12 @@
 #include <lb/ctl/server.h>
 #include <lb/dataplane/dataplane.h>
 #include <lb/dataplane/eal.h>
+#include <lb/log/setup.h>
 
+#include "change_log.h"
 #include "control_api.h"
 #include "event_loop.h"
+#include "sd_notify.h"
 
 namespace {
 
@@ -33,12 +42,19 @@ using namespace std::chrono_literals;
 
 int run(const lb::config::Config& cfg, const std::string& config_path, const std::string& argv0) {
   lb::daemon::EventLoop::block_signals();
+  const auto logging = lb::log::setup(cfg.logging);
+  spdlog::info("lbd {} starting (pid {}): configuration {}, logging to {}", LBD_VERSION, getpid(),
+               config_path, logging.summary);
   // The socket first: a second lbd pointed at a running one's socket stops
   // here, before it touches DPDK or any device.
   lb::ctl::Dispatcher dispatcher;
+  const lb::daemon::ControlContext* served = nullptr;  // set once the data plane exists
   lb::ctl::ServerOptions options;
   if (cfg.control.socket_group) options.group = *cfg.control.socket_group;
-  lb::ctl::ControlServer server(cfg.control.socket, std::cref(dispatcher), options);
+  options.max_clients = cfg.control.max_clients;
+  options.idle_timeout = std::chrono::milliseconds(cfg.control.idle_timeout_ms);
+  lb::ctl::ControlServer server(cfg.control.socket, lb::daemon::logged_handler(dispatcher, served),
+                                options);
 
   const auto eal_args = lb::dataplane::eal_args(cfg, argv0);
   spdlog::info("DPDK EAL arguments: {}", fmt::join(eal_args.begin() + 1, eal_args.end(), " "));
@@ -48,20 +64,28 @@ int run(const lb::config::Config& cfg, const std::string& config_path, const std
     lb::dataplane::Dataplane dp(cfg);
     lb::daemon::ControlContext ctx{dp, config_path, cfg, std::chrono::steady_clock::now(), cfg};
     lb::daemon::register_commands(dispatcher, ctx);
+    served = &ctx;
 
     lb::daemon::EventLoop loop(10ms);
     loop.watch(server.fd(), [&server] { server.process(); });
     dp.start();
     spdlog::info("lbd {} ready: {} service(s), control socket {}", LBD_VERSION, cfg.services.size(),
                  cfg.control.socket);
+    lb::daemon::log_changes("start", lb::config::Config{}, cfg);
+    lb::daemon::notify_systemd(
+        fmt::format("READY=1\nSTATUS=serving {} service(s)", cfg.services.size()));
     const int sig = loop.run([&dp] { dp.tick(); },
                              [&ctx] {
+                               const lb::config::Config before = ctx.config;
                                try {
                                  lb::daemon::reload(ctx);
+                                 lb::daemon::log_changes("SIGHUP reload", before, ctx.config);
                                } catch (const std::exception& e) {
                                  spdlog::error("SIGHUP: reload refused:\n{}", e.what());
                                }
                              });
+    served = nullptr;
+    lb::daemon::notify_systemd("STOPPING=1");
     spdlog::info("{} received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     dp.stop();
   } catch (const std::exception& e) {
@@ -84,7 +108,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("lbd ") + LBD_VERSION);
   CLI11_PARSE(app, argc, argv);
 
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e lbd %l: %v");
+  lb::log::setup_early();
   const auto loaded = lb::config::load_file(config_path);
   if (!loaded.config) {
     for (const auto& e : loaded.errors)

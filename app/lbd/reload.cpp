@@ -55,6 +55,12 @@ std::vector<std::string> needs_restart(const config::Config& a, const config::Co
   check(a.lcores.idle_sleep_us != b.lcores.idle_sleep_us, "lcores.idle_sleep_us");
   check(a.control.socket != b.control.socket, "control.socket");
   check(a.control.socket_group != b.control.socket_group, "control.socket_group");
+  check(a.control.max_clients != b.control.max_clients, "control.max_clients");
+  check(a.control.idle_timeout_ms != b.control.idle_timeout_ms, "control.idle_timeout_ms");
+  check(a.logging.level != b.logging.level, "logging.level");
+  check(a.logging.syslog != b.logging.syslog, "logging.syslog");
+  check(a.logging.syslog_socket != b.logging.syslog_socket, "logging.syslog_socket");
+  check(a.logging.syslog_facility != b.logging.syslog_facility, "logging.syslog_facility");
   compare_ports(a, b, out);
   check(a.neighbors.table_size != b.neighbors.table_size, "neighbors.table_size");
   check(a.neighbors.reachable_ms != b.neighbors.reachable_ms, "neighbors.reachable_ms");

@@ -145,27 +145,73 @@ LcoreConfig parse_lcores(Reader& reader, const Field& field, Sites& sites) {
   return lcores;
 }
 
+// An absolute path usable as a Unix socket's address.
+std::optional<std::string> read_socket_path(Reader& reader, const Field& field) {
+  auto path = read_string(reader, field);
+  if (!path) return std::nullopt;
+  if (path->front() != '/') {
+    reader.error(field, "expected an absolute path (starting with /), got " + describe(field.node));
+  } else if (path->back() == '/') {
+    reader.error(field, "expected the socket's file path, got a directory " + describe(field.node));
+  } else if (path->size() > kMaxSocketPath) {
+    reader.error(field, fmt::format("a Unix socket path is at most {} bytes, got {} bytes",
+                                    kMaxSocketPath, path->size()));
+  } else if (path->find('\0') != std::string::npos) {
+    reader.error(field, "a path cannot contain a NUL character, got " + describe(field.node));
+  } else {
+    return path;
+  }
+  return std::nullopt;
+}
+
 ControlConfig parse_control(Reader& reader, const Field& field) {
   ControlConfig control;
-  const MapReader map(reader, field, {"socket", "socket_group"});
+  const MapReader map(reader, field, {"socket", "socket_group", "max_clients", "idle_timeout_ms"});
   if (auto f = map.get("socket")) {
-    if (auto path = read_string(reader, *f)) {
-      if (path->front() != '/') {
-        reader.error(*f, "expected an absolute path (starting with /), got " + describe(f->node));
-      } else if (path->back() == '/') {
-        reader.error(*f, "expected the socket's file path, got a directory " + describe(f->node));
-      } else if (path->size() > kMaxSocketPath) {
-        reader.error(*f, fmt::format("a Unix socket path is at most {} bytes, got {} bytes",
-                                     kMaxSocketPath, path->size()));
-      } else if (path->find('\0') != std::string::npos) {
-        reader.error(*f, "a path cannot contain a NUL character, got " + describe(f->node));
-      } else {
-        control.socket = *path;
-      }
-    }
+    if (auto path = read_socket_path(reader, *f)) control.socket = *path;
   }
   if (auto f = map.get("socket_group")) control.socket_group = read_string(reader, *f);
+  read_int_key(reader, map, "max_clients", control.max_clients, 1, 1024);
+  read_int_key(reader, map, "idle_timeout_ms", control.idle_timeout_ms, 100, 86400000);
   return control;
+}
+
+constexpr std::array<std::pair<std::string_view, LogLevel>, 4> kLevels = {{
+    {"debug", LogLevel::kDebug},
+    {"info", LogLevel::kInfo},
+    {"warning", LogLevel::kWarning},
+    {"error", LogLevel::kError},
+}};
+
+// syslog(3)'s facilities a daemon may use: its own class, or a local one.
+constexpr std::array<std::pair<std::string_view, uint8_t>, 9> kFacilities = {{
+    {"daemon", 3},
+    {"local0", 16},
+    {"local1", 17},
+    {"local2", 18},
+    {"local3", 19},
+    {"local4", 20},
+    {"local5", 21},
+    {"local6", 22},
+    {"local7", 23},
+}};
+
+LoggingConfig parse_logging(Reader& reader, const Field& field) {
+  LoggingConfig logging;
+  const MapReader map(reader, field, {"level", "syslog", "syslog_socket", "syslog_facility"});
+  if (auto f = map.get("level")) {
+    if (auto value = read_choice<LogLevel>(reader, *f, kLevels)) logging.level = *value;
+  }
+  read_bool_key(reader, map, "syslog", logging.syslog);
+  if (auto f = map.get("syslog_socket")) {
+    if (auto path = read_socket_path(reader, *f)) logging.syslog_socket = *path;
+  }
+  if (auto f = map.get("syslog_facility")) {
+    if (auto value = read_choice<uint8_t>(reader, *f, kFacilities)) {
+      logging.syslog_facility = *value;
+    }
+  }
+  return logging;
 }
 
 PortConfig parse_port(Reader& reader, const Field& field, PortSites& sites) {
@@ -329,8 +375,8 @@ Parsed parse_config(Reader& reader, const Field& document) {
   Config& config = parsed.config;
   Sites& sites = parsed.sites;
   const MapReader map(reader, document,
-                      {"eal", "lcores", "control", "ports", "neighbors", "connections", "services",
-                       "firewall_marks"});
+                      {"eal", "lcores", "control", "logging", "ports", "neighbors", "connections",
+                       "services", "firewall_marks"});
   // An absent section reads as an empty one: every key takes its default.
   auto section = [&](std::string_view key) {
     auto field = map.get(key);
@@ -339,6 +385,7 @@ Parsed parse_config(Reader& reader, const Field& document) {
   config.eal = parse_eal(reader, section("eal"));
   config.lcores = parse_lcores(reader, section("lcores"), sites);
   config.control = parse_control(reader, section("control"));
+  config.logging = parse_logging(reader, section("logging"));
   if (auto f = map.require("ports")) config.ports = parse_ports(reader, *f, sites);
   config.neighbors = parse_neighbors(reader, section("neighbors"), config, sites);
   config.connections = parse_connections(reader, section("connections"));

@@ -170,7 +170,7 @@ void check_static_neighbors(Reader& reader, const Config& config, const Sites& s
   }
 }
 
-// A firewall-mark service is one whose entry gave `fwmark`.
+// A firewall-mark service: identified by its mark, not protocol/VIP/port.
 bool is_fwmark_service(const ServiceSites& site) {
   return !absent(site.fwmark);
 }

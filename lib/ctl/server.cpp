@@ -4,11 +4,14 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <unordered_map>
 #include <vector>
@@ -25,6 +28,8 @@ namespace {
 // an event still queued for a client closed earlier in the same batch can
 // never be mistaken for a newer client that reused its descriptor number.
 constexpr uint64_t kListenId = 0;
+// epoll user data of the idle-sweep timer; client ids never get this high.
+constexpr uint64_t kTimerId = UINT64_MAX;
 constexpr int kMaxEventsPerCall = 64;
 constexpr int kMaxAcceptsPerCall = 64;
 constexpr std::size_t kReadChunk = 16384;
@@ -68,17 +73,27 @@ void ensure_parent_directory(const std::string& path) {
   if (!S_ISDIR(st.st_mode)) fail(path, fmt::format("{} is not a directory", dir), ENOTDIR);
 }
 
+// A group by name, or by number when no group has that name (as chgrp does).
 gid_t lookup_group(const std::string& name) {
+  const bool numeric =
+      !name.empty() && name.size() <= 9 &&
+      std::all_of(name.begin(), name.end(), [](char c) { return c >= '0' && c <= '9'; });
   std::vector<char> buffer(16384);
   group entry{};
   group* found = nullptr;
-  int rc;
-  while ((rc = ::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found)) ==
-         ERANGE) {
-    buffer.resize(buffer.size() * 2);
-  }
-  if (rc != 0) {
-    throw std::runtime_error(fmt::format("cannot look up group '{}': {}", name, std::strerror(rc)));
+  const auto look = [&](auto&& get) {
+    int rc;
+    while ((rc = get()) == ERANGE)
+      buffer.resize(buffer.size() * 2);
+    if (rc != 0) {
+      throw std::runtime_error(
+          fmt::format("cannot look up group '{}': {}", name, std::strerror(rc)));
+    }
+  };
+  look([&] { return ::getgrnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found); });
+  if (found == nullptr && numeric) {
+    const auto gid = static_cast<gid_t>(std::stoul(name));
+    look([&] { return ::getgrgid_r(gid, &entry, buffer.data(), buffer.size(), &found); });
   }
   if (found == nullptr) {
     throw std::runtime_error(fmt::format("group '{}' does not exist (control socket group)", name));
@@ -117,6 +132,8 @@ void remove_stale_socket(const std::string& path, const sockaddr_un& addr) {
 }  // namespace
 
 struct ControlServer::Impl {
+  using Clock = std::chrono::steady_clock;
+
   struct Client {
     UniqueFd fd;
     std::string in;
@@ -125,6 +142,8 @@ struct ControlServer::Impl {
     bool peer_closed = false;        // EOF: answer what is complete, then close
     bool close_after_flush = false;  // protocol violation: send the error, then close
     uint32_t events = 0;             // interest currently registered with epoll
+    // Accepted, or last complete request or reply byte taken: the idle clock.
+    Clock::time_point last_progress;
 
     std::size_t pending_output() const { return out.size() - out_pos; }
   };
@@ -135,6 +154,8 @@ struct ControlServer::Impl {
   UniqueFd listen_fd;
   UniqueFd epoll_fd;
   UniqueFd spare_fd;  // released to shed a connection when out of descriptors
+  UniqueFd timer_fd;  // periodic idle sweep, armed only while clients exist
+  bool timer_armed = false;
   ino_t socket_inode = 0;
   uint64_t next_id = kListenId + 1;
   std::unordered_map<uint64_t, Client> clients;
@@ -148,6 +169,8 @@ struct ControlServer::Impl {
   void dispatch_lines(Client& c);
   bool flush_output(uint64_t id, Client& c);
   void update_interest(uint64_t id, Client& c);
+  void close_idle_clients();
+  void arm_timer(bool on);
   void drop(uint64_t id) { clients.erase(id); }
   std::string answer(std::string_view line) const;
 };
@@ -187,19 +210,26 @@ ControlServer::ControlServer(std::string path, Handler handler, ServerOptions op
   s.handler = std::move(handler);
   s.options = std::move(options);
   if (!s.handler) throw std::invalid_argument("ControlServer needs a handler");
+  if (s.options.idle_timeout.count() <= 0) {
+    throw std::invalid_argument("ControlServer needs a positive idle timeout");
+  }
 
   s.epoll_fd.reset(::epoll_create1(EPOLL_CLOEXEC));
   if (!s.epoll_fd) fail(s.path, "epoll_create1", errno);
   s.spare_fd.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  s.timer_fd.reset(::timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+  if (!s.timer_fd) fail(s.path, "timerfd_create", errno);
   s.listen_on_path();
 
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.u64 = kListenId;
-  if (::epoll_ctl(s.epoll_fd.get(), EPOLL_CTL_ADD, s.listen_fd.get(), &ev) != 0) {
-    const int err = errno;
-    ::unlink(s.path.c_str());
-    fail(s.path, "epoll_ctl", err);
+  for (auto [fd, id] : {std::pair{s.listen_fd.get(), kListenId}, {s.timer_fd.get(), kTimerId}}) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = id;
+    if (::epoll_ctl(s.epoll_fd.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+      const int err = errno;
+      ::unlink(s.path.c_str());
+      fail(s.path, "epoll_ctl", err);
+    }
   }
 }
 
@@ -233,9 +263,60 @@ void ControlServer::process() {
   for (int i = 0; i < n; ++i) {
     if (events[i].data.u64 == kListenId) {
       impl_->accept_clients();
+    } else if (events[i].data.u64 == kTimerId) {
+      impl_->close_idle_clients();
     } else {
       impl_->serve(events[i].data.u64, events[i].events);
     }
+  }
+  impl_->arm_timer(!impl_->clients.empty());
+}
+
+// Sweeps at a quarter of the timeout (10 ms..1 s), so a client is closed
+// between idle_timeout and 1.25 x idle_timeout (at most +1 s) after its last
+// progress; no sweep runs while nobody is connected.
+void ControlServer::Impl::arm_timer(bool on) {
+  if (on == timer_armed) return;
+  using std::chrono::milliseconds;
+  const auto period =
+      std::clamp<milliseconds>(options.idle_timeout / 4, milliseconds(10), milliseconds(1000));
+  itimerspec spec{};
+  if (on) {
+    spec.it_interval.tv_sec = period.count() / 1000;
+    spec.it_interval.tv_nsec = (period.count() % 1000) * 1000000;
+    spec.it_value = spec.it_interval;
+  }
+  if (::timerfd_settime(timer_fd.get(), 0, &spec, nullptr) != 0)
+    fail(path, "timerfd_settime", errno);
+  timer_armed = on;
+}
+
+void ControlServer::Impl::close_idle_clients() {
+  uint64_t expirations = 0;
+  [[maybe_unused]] ssize_t ignored = ::read(timer_fd.get(), &expirations, sizeof(expirations));
+  const auto now = Clock::now();
+  const auto limit_ms = options.idle_timeout.count();
+  for (auto it = clients.begin(); it != clients.end();) {
+    Client& c = it->second;
+    if (now - c.last_progress < options.idle_timeout) {
+      ++it;
+      continue;
+    }
+    // A client with replies waiting is not reading: nothing more can reach
+    // it. Otherwise say why before closing (its socket buffer has room: the
+    // output is empty, so this small write cannot block).
+    if (c.pending_output() == 0) {
+      const std::string why =
+          c.in.empty() ? fmt::format("no request for {} ms; closing the connection", limit_ms)
+                       : fmt::format(
+                             "request incomplete after {} ms ({} bytes without a newline); "
+                             "closing the connection",
+                             limit_ms, c.in.size());
+      const std::string line = encode_error(errc::kTimeout, why);
+      [[maybe_unused]] ssize_t sent =
+          ::send(c.fd.get(), line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    }
+    it = clients.erase(it);
   }
 }
 
@@ -265,6 +346,7 @@ void ControlServer::Impl::accept_clients() {
     Client& c = clients[id];
     c.fd = std::move(client_fd);
     c.events = ev.events;
+    c.last_progress = Clock::now();
   }
 }
 
@@ -337,6 +419,7 @@ void ControlServer::Impl::dispatch_lines(Client& c) {
     }
     if (newline == std::string::npos) break;
     c.out += answer(std::string_view(c.in).substr(start, length));
+    c.last_progress = Clock::now();
     start = newline + 1;
   }
   c.in.erase(0, start);
@@ -360,6 +443,7 @@ bool ControlServer::Impl::flush_output(uint64_t id, Client& c) {
                              MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n >= 0) {
       c.out_pos += static_cast<std::size_t>(n);
+      if (n > 0) c.last_progress = Clock::now();
     } else if (errno == EINTR) {
       continue;
     } else if (errno == EAGAIN || errno == EWOULDBLOCK) {

@@ -39,6 +39,33 @@ services:
       - {address: 198.18.2.11, weight: heavy}
 """
 
+# Field errors and cross-field errors together: all of them, in file order,
+# exactly as an operator reads them.
+BAD_CROSS = """\
+lcores: {main: 1, workers: [1]}
+ports:
+  - name: ext
+    device: net_null0
+    address: 198.18.1.1/24
+    gateway: 198.18.2.1
+    mtu: 100
+services:
+  - {protocol: tcp, vip: 198.18.1.1, port: 80}
+  - {protocol: tcp, vip: 198.18.1.100, port: 0}
+  - {protocol: tcp, vip: 198.18.1.100, port: 0, persistence: 60}
+"""
+
+BAD_CROSS_ERRORS = [
+    "{f}:1:29: lcores.workers[0]: lcore 1 is the main lcore (lcores.main); a worker needs an lcore of its own",
+    "{f}:6:14: ports[0].gateway: gateway 198.18.2.1 is outside this port's subnet 198.18.1.0/24",
+    "{f}:7:10: ports[0].mtu: expected an integer 576..9000, got 100",
+    "{f}:9:26: services[0].vip: VIP 198.18.1.1 is ports[0] \"ext\"'s own address; a VIP needs an address of its own",
+    "{f}:10:46: services[1].port: port 0 (every port of the VIP) is only for persistent services; add persistence "
+    "or give the port (ipvsadm: \"Zero port specified for non-persistent service\")",
+    "{f}:11:5: services[2]: duplicates services[1] (tcp 198.18.1.100:0)",
+    "lbd: 6 error(s) in {f}; nothing started",
+]
+
 RUNNING = """\
 eal: {{huge_pages: off, memory_mb: 256, mbufs: 2047, file_prefix: "{prefix}", log_level: error}}
 lcores: {{main: 0, workers: [1], idle_sleep_us: 500}}
@@ -97,6 +124,13 @@ def main():
         check(any(re.fullmatch(rf"{re.escape(bad)}:11:40: services\[0\]\.real_servers\[0\]\.weight: .*heavy.*", l)
                   for l in lines), "the bad weight is named")
         check(lines[-1] == f"lbd: {len(lines) - 1} error(s) in {bad}; nothing started", "a summary ends the report")
+
+        bad = os.path.join(tmp, "bad-cross.yaml")
+        open(bad, "w").write(BAD_CROSS)
+        r = run([lbd, "--check-config", "--config", bad])
+        check(r.returncode == 1 and r.stdout == "" and
+              r.stderr.splitlines() == [l.format(f=bad) for l in BAD_CROSS_ERRORS],
+              f"every field and cross-field error is printed, in file order, and lbd exits 1 ({r.stderr})")
 
         r = run([lbd, "--check-config", "--config", os.path.join(tmp, "missing.yaml")])
         check(r.returncode == 1 and "missing.yaml" in r.stderr, "a missing file is an error naming it")

@@ -179,10 +179,11 @@ class Topology:
         return p
 
     # --- lbd ----------------------------------------------------------------
-    def lbd_config(self, driver, services=None, connections="", extra=""):
+    def lbd_config(self, driver, services=None, connections="", extra="", control=""):
         """lbd's YAML for this topology: `services` replaces the default
-        services (a `services:` block), `connections` adds keys under
-        `connections:` (indented two spaces), `extra` adds top-level sections."""
+        services (a `services:` block), `connections` and `control` add keys
+        under `connections:` and `control:` (indented two spaces), `extra`
+        adds top-level sections."""
         q = self.workers
         devices = {
             "af_xdp": (f"net_af_xdp0,iface=lb-ext,queue_count={q}", f"net_af_xdp1,iface=lb-int,queue_count={q}"),
@@ -206,7 +207,7 @@ lcores:
   idle_sleep_us: 50        # a 2-core machine shares its cores with the clients and servers
 control:
   socket: {self.socket}
-ports:
+{control}ports:
   - name: ext
     device: "{devices[0]}"
     address: {LB_EXT_IP}/24
@@ -224,7 +225,7 @@ connections:
 
     def start_lbd(self, lbd, lbctl, drivers=("af_xdp", "af_packet"), **config):
         """Starts lbd on the first driver that works; returns the driver used.
-        `config` goes to lbd_config (services, connections, extra)."""
+        `config` goes to lbd_config (services, connections, extra, control)."""
         self.lbctl_path = lbctl
         errors = []
         for driver in drivers:

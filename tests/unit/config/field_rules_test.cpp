@@ -28,6 +28,7 @@ TEST_CASE("unknown keys are errors at every level, listing the expected keys") {
   check_cases({
       {"servces: []\n",
        "t.yaml:6:1: servces: unknown key \"servces\", expected one of: eal, lcores, control, "
+       "logging, "
        "ports, "
        "neighbors, connections, services, firewall_marks"},
       {"eal: {hugepages: on}\n",
@@ -293,4 +294,38 @@ TEST_CASE("the ports list holds 1..16 ports") {
     if (i == 16) CHECK(errors_of(ports) == Lines{"<config loaded>"});
   }
   CHECK(errors_of(ports) == Lines{"t.yaml:2:3: ports: expected 1..16 ports, got 17"});
+}
+
+TEST_CASE("control and logging keys: ranges, words, socket paths") {
+  check_cases({
+      {"control: {max_clients: 0}\n",
+       "t.yaml:6:24: control.max_clients: expected an integer 1..1024, got 0"},
+      {"control: {max_clients: 1025}\n",
+       "t.yaml:6:24: control.max_clients: expected an integer 1..1024, got 1025"},
+      {"control: {idle_timeout_ms: 99}\n",
+       "t.yaml:6:28: control.idle_timeout_ms: expected an integer 100..86400000, got 99"},
+      {"logging: {level: verbose}\n",
+       "t.yaml:6:18: logging.level: expected one of: debug, info, warning, error; got "
+       "\"verbose\""},
+      {"logging: {syslog: on}\n",
+       "t.yaml:6:19: logging.syslog: expected true or false (or yes/no), got \"on\""},
+      {"logging: {syslog_facility: kern}\n",
+       "t.yaml:6:28: logging.syslog_facility: expected one of: daemon, local0, local1, local2, "
+       "local3, local4, local5, local6, local7; got \"kern\""},
+      {"logging: {syslog_socket: dev/log}\n",
+       "t.yaml:6:26: logging.syslog_socket: expected an absolute path (starting with /), got "
+       "\"dev/log\""},
+      {"logging: {syslog_socket: /dev/}\n",
+       "t.yaml:6:26: logging.syslog_socket: expected the socket's file path, got a directory "
+       "\"/dev/\""},
+      {"logging: {sislog: true}\n",
+       "t.yaml:6:11: logging.sislog: unknown key \"sislog\", expected one of: level, syslog, "
+       "syslog_socket, syslog_facility"},
+      {"logging: [syslog]\n",
+       "t.yaml:6:10: logging: expected a map with keys: level, syslog, syslog_socket, "
+       "syslog_facility; got a list"},
+  });
+  CHECK(errors_of(with_port("logging: {syslog_socket: /" + std::string(107, 's') + "}\n")) ==
+        Lines{"t.yaml:6:26: logging.syslog_socket: a Unix socket path is at most 107 bytes, got "
+              "108 bytes"});
 }

@@ -1,8 +1,10 @@
 // Loading valid files: the shipped examples, defaults, every key reaching the
 // model, and the file-level entry point.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "config_test.h"
 
@@ -46,7 +48,31 @@ TEST_CASE("every example in conf/ loads without an error") {
     CHECK(result.errors.empty());
     CHECK(result.config.has_value());
   }
-  CHECK(examples >= 2);
+  CHECK(examples >= 6);
+}
+
+TEST_CASE("conf/ has one example per topology, each using its forwarding method") {
+  const auto methods = [](const char* name) {
+    auto result = load_file((kConfDir / name).string());
+    INFO(name << ": " << Catch::Detail::stringify(error_lines(result)));
+    REQUIRE(result.config);
+    std::set<ForwardMethod> out;
+    for (const auto& service : result.config->services) {
+      for (const auto& real : service.real_servers)
+        out.insert(real.forward);
+    }
+    return out;
+  };
+  CHECK(methods("nat-one-arm.yaml") == std::set{ForwardMethod::kNat});
+  CHECK(methods("nat-two-arm.yaml") == std::set{ForwardMethod::kNat});
+  CHECK(methods("dr.yaml") == std::set{ForwardMethod::kDirectRoute});
+  CHECK(methods("tunnel.yaml") == std::set{ForwardMethod::kTunnel});
+  CHECK(methods("dr-tunnel-mixed.yaml") ==
+        std::set{ForwardMethod::kNat, ForwardMethod::kDirectRoute, ForwardMethod::kTunnel});
+  auto marks = load_file((kConfDir / "fwmark-persistence.yaml").string());
+  REQUIRE(marks.config);
+  CHECK(std::any_of(marks.config->services.begin(), marks.config->services.end(),
+                    [](const auto& s) { return s.fwmark != 0 && s.persistence.has_value(); }));
 }
 
 TEST_CASE("the two-arm example describes the documented topology") {
@@ -107,6 +133,12 @@ TEST_CASE("keys left out take the model's defaults") {
   CHECK(c.lcores.idle_sleep_us == defaults.lcores.idle_sleep_us);
   CHECK(c.control.socket == defaults.control.socket);
   CHECK_FALSE(c.control.socket_group);
+  CHECK(c.control.max_clients == 64);
+  CHECK(c.control.idle_timeout_ms == 60000);
+  CHECK(c.logging.level == lb::config::LogLevel::kInfo);
+  CHECK_FALSE(c.logging.syslog);
+  CHECK(c.logging.syslog_socket == "/dev/log");
+  CHECK(c.logging.syslog_facility == 3);
   CHECK(c.neighbors.table_size == defaults.neighbors.table_size);
   CHECK(c.neighbors.reachable_ms == defaults.neighbors.reachable_ms);
   CHECK(c.neighbors.retry_ms == defaults.neighbors.retry_ms);
@@ -134,7 +166,7 @@ TEST_CASE("keys left out take the model's defaults") {
 
 TEST_CASE("a section written empty takes its defaults, as if left out") {
   const Config c =
-      valid(with_port("eal:\nlcores:\ncontrol:\nneighbors:\nconnections:\nservices:\n"));
+      valid(with_port("eal:\nlcores:\ncontrol:\nlogging:\nneighbors:\nconnections:\nservices:\n"));
   CHECK(c.eal.file_prefix == "lbd");
   CHECK(c.lcores.workers == std::vector<uint32_t>{1});
   CHECK(c.services.empty());
@@ -156,6 +188,13 @@ TEST_CASE("every key given reaches the model") {
       "control:\n"
       "  socket: /tmp/lbd-test/ctl.sock\n"
       "  socket_group: adm\n"
+      "  max_clients: 1024\n"
+      "  idle_timeout_ms: 100\n"
+      "logging:\n"
+      "  level: debug\n"
+      "  syslog: true\n"
+      "  syslog_socket: /run/systemd/journal/syslog\n"
+      "  syslog_facility: local7\n"
       "ports:\n"
       "  - name: ext\n"
       "    device: \"net_af_xdp0,iface=lb-ext\"\n"
@@ -199,6 +238,12 @@ TEST_CASE("every key given reaches the model") {
   CHECK(c.lcores.idle_sleep_us == 100);
   CHECK(c.control.socket == "/tmp/lbd-test/ctl.sock");
   CHECK(c.control.socket_group == "adm");
+  CHECK(c.control.max_clients == 1024);
+  CHECK(c.control.idle_timeout_ms == 100);
+  CHECK(c.logging.level == lb::config::LogLevel::kDebug);
+  CHECK(c.logging.syslog);
+  CHECK(c.logging.syslog_socket == "/run/systemd/journal/syslog");
+  CHECK(c.logging.syslog_facility == 23);
 
   REQUIRE(c.ports.size() == 2);
   CHECK(c.ports[0].device == "net_af_xdp0,iface=lb-ext");
@@ -234,6 +279,21 @@ TEST_CASE("every key given reaches the model") {
   CHECK(s.real_servers[1].port == 5353);
   CHECK(s.real_servers[1].weight == 65535);
   CHECK(s.real_servers[1].forward == ForwardMethod::kNat);
+}
+
+TEST_CASE("logging: every level and facility by name") {
+  using lb::config::LogLevel;
+  for (auto [word, level] : {std::pair{"debug", LogLevel::kDebug},
+                             {"info", LogLevel::kInfo},
+                             {"warning", LogLevel::kWarning},
+                             {"error", LogLevel::kError}}) {
+    CHECK(valid(with_port(std::string("logging: {level: ") + word + "}\n")).logging.level == level);
+  }
+  CHECK(valid(with_port("logging: {syslog_facility: daemon}\n")).logging.syslog_facility == 3);
+  for (int n = 0; n < 8; ++n) {
+    CHECK(valid(with_port("logging: {syslog_facility: local" + std::to_string(n) + "}\n"))
+              .logging.syslog_facility == 16 + n);
+  }
 }
 
 TEST_CASE("huge_pages reads on and off as words, not booleans") {

@@ -1,6 +1,8 @@
 // Any input, however broken, gives errors and never a throw or a crash:
 // syntax errors, wrong node types everywhere, binary junk, deep nesting, and
 // random mutations of the shipped examples.
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -11,6 +13,7 @@
 #include "config_test.h"
 
 using lb::config::LoadResult;
+using lb::test::error_lines;
 using lb::test::errors_of;
 using lb::test::load;
 using lb::test::with_port;
@@ -50,12 +53,16 @@ TEST_CASE("documents that are not a map of sections") {
   CHECK(errors_of("") == Lines{"t.yaml:1:1: ports: required key is missing"});
   CHECK(errors_of("# only a comment\n") == Lines{"t.yaml:1:1: ports: required key is missing"});
   CHECK(errors_of("~\n") == Lines{"t.yaml:1:1: ports: required key is missing"});
-  CHECK(errors_of("lbd\n") ==
-        Lines{"t.yaml:1:1: expected a map with keys: eal, lcores, control, ports, neighbors, "
-              "connections, services, firewall_marks; got \"lbd\""});
-  CHECK(errors_of("- ports: []\n") ==
-        Lines{"t.yaml:1:1: expected a map with keys: eal, lcores, control, ports, neighbors, "
-              "connections, services, firewall_marks; got a list"});
+  CHECK(
+      errors_of("lbd\n") ==
+      Lines{
+          "t.yaml:1:1: expected a map with keys: eal, lcores, control, logging, ports, neighbors, "
+          "connections, services, firewall_marks; got \"lbd\""});
+  CHECK(
+      errors_of("- ports: []\n") ==
+      Lines{
+          "t.yaml:1:1: expected a map with keys: eal, lcores, control, logging, ports, neighbors, "
+          "connections, services, firewall_marks; got a list"});
   CHECK(errors_of("? [a, b]\n: c\n" + with_port("")) ==
         Lines{"t.yaml:1:3: expected a key name, got a list"});
 }
@@ -77,7 +84,8 @@ TEST_CASE("wrong node types at every level are reported, never thrown") {
       {"lcores: {workers: [[1]]}\n",
        "t.yaml:6:20: lcores.workers[0]: expected an integer 0..1023, got a list"},
       {"control: /run/lbd.sock\n",
-       "t.yaml:6:10: control: expected a map with keys: socket, socket_group; got "
+       "t.yaml:6:10: control: expected a map with keys: socket, socket_group, max_clients, "
+       "idle_timeout_ms; got "
        "\"/run/lbd.sock\""},
       {"neighbors: {static: {address: 198.18.1.2}}\n",
        "t.yaml:6:21: neighbors.static: expected a list, got a map"},
@@ -185,4 +193,37 @@ TEST_CASE("random edits of the examples never throw") {
       load_any(text);
     }
   }
+}
+
+TEST_CASE("a NUL character in a socket path is refused") {
+  CHECK(errors_of(with_port("control: {socket: \"/run/lbd\\0x.sock\"}\n")) ==
+        Lines{"t.yaml:6:19: control.socket: a path cannot contain a NUL character, got "
+              "\"/run/lbd\\x00x.sock\""});
+  CHECK(errors_of(with_port("logging: {syslog_socket: \"/dev/\\0log\"}\n")) ==
+        Lines{"t.yaml:6:26: logging.syslog_socket: a path cannot contain a NUL character, got "
+              "\"/dev/\\x00log\""});
+}
+
+TEST_CASE("a firewall-mark service with an invalid mark still refuses protocol, vip and port") {
+  CHECK(errors_of(with_port("services:\n  - {fwmark: 0, protocol: tcp}\n")) ==
+        Lines{"t.yaml:7:14: services[0].fwmark: expected an integer 1..4294967295, got 0 (0 is an "
+              "unmarked packet)",
+              "t.yaml:7:27: services[0].protocol: a firewall-mark service has no protocol: it "
+              "receives the packets the firewall_marks rules mark with its fwmark"});
+}
+
+TEST_CASE("a file larger than 16 MiB is refused unread") {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("lbd-config-big-" + std::to_string(::getpid()) + ".yaml");
+  {
+    std::ofstream out(path, std::ios::binary);
+    const std::string line(1023, '#');
+    for (int i = 0; i < 16 * 1024 + 1; ++i)
+      out << line << '\n';
+  }
+  const auto result = lb::config::load_file(path.string());
+  std::filesystem::remove(path);
+  CHECK_FALSE(result.config);
+  CHECK(error_lines(result) ==
+        Lines{path.string() + ": larger than 16 MiB: not a configuration file"});
 }

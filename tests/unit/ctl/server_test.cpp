@@ -1,5 +1,6 @@
 // ControlServer and ControlClient over a real Unix socket: the server loop on
 // its own thread (as in lbd), clients on the test thread.
+#include <fcntl.h>
 #include <grp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -341,4 +342,127 @@ TEST_CASE("client errors name the socket and the reason") {
     CHECK_THROWS_WITH(lb::ctl::call(dir.file("idle.sock"), "status", {}, 200ms),
                       "lbd at " + dir.file("idle.sock") + " did not reply within 200 ms");
   }
+}
+
+namespace {
+
+// Everything the server sends until it closes the connection.
+std::string read_to_eof(int fd) {
+  std::string out;
+  char buffer[65536];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof(buffer))) > 0;)
+    out.append(buffer, static_cast<std::size_t>(n));
+  return out;
+}
+
+lb::ctl::ServerOptions with_idle_timeout(std::chrono::milliseconds timeout) {
+  lb::ctl::ServerOptions options;
+  options.idle_timeout = timeout;
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("a client that sends nothing is told so and closed after the idle timeout") {
+  TempDir dir;
+  TestServer server(dir.file("lbd.sock"), with_idle_timeout(200ms));
+  const int fd = raw_connect(dir.file("lbd.sock"));
+  CHECK(read_to_eof(fd) ==
+        lb::ctl::encode_error(errc::kTimeout, "no request for 200 ms; closing the connection"));
+  ::close(fd);
+  CHECK(lb::test::eventually([&] { return clients(dir.file("lbd.sock")) == 1; }));
+}
+
+TEST_CASE("a request dribbled without its newline is closed after the idle timeout") {
+  TempDir dir;
+  TestServer server(dir.file("lbd.sock"), with_idle_timeout(600ms));
+  const int fd = raw_connect(dir.file("lbd.sock"));
+  // Bytes keep arriving, but only a complete request counts as progress.
+  const std::string partial = "{\"v\":1,\"cm";
+  for (char c : partial) {
+    if (::send(fd, &c, 1, MSG_NOSIGNAL) != 1) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  CHECK(read_to_eof(fd) ==
+        lb::ctl::encode_error(errc::kTimeout,
+                              "request incomplete after 600 ms (10 bytes without a newline); "
+                              "closing the connection"));
+  ::close(fd);
+}
+
+TEST_CASE("a client asking at least once per idle timeout stays connected") {
+  TempDir dir;
+  TestServer server(dir.file("lbd.sock"), with_idle_timeout(1000ms));
+  ControlClient client(dir.file("lbd.sock"));
+  for (int i = 0; i < 25; ++i) {
+    CHECK(client.call("echo", {{"i", i}}) == json{{"i", i}});
+    std::this_thread::sleep_for(100ms);
+  }
+  CHECK(client.call("clients") == 1);
+}
+
+TEST_CASE("a client that never reads its replies is closed once they stop draining") {
+  TempDir dir;
+  lb::ctl::ServerOptions options = with_idle_timeout(300ms);
+  options.max_pending_output = 64 << 10;
+  TestServer server(dir.file("lbd.sock"), options);
+  const int fd = raw_connect(dir.file("lbd.sock"));
+  // Far more replies than the socket buffers and max_pending_output hold: the
+  // server stops reading this client, then closes it.
+  const std::string request = lb::ctl::encode_request("big", {{"bytes", 1 << 20}});
+  const int flags = ::fcntl(fd, F_GETFL);
+  REQUIRE(::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == 0);
+  for (int i = 0; i < 64; ++i) {
+    if (::write(fd, request.data(), request.size()) <= 0) break;
+  }
+  CHECK(lb::test::eventually([&] { return clients(dir.file("lbd.sock")) == 1; }));
+  ::close(fd);
+  CHECK(lb::ctl::call(dir.file("lbd.sock"), "echo", {{"ok", 1}}) == json{{"ok", 1}});
+}
+
+TEST_CASE("abandoned connections free their slots: the limit cannot lock operators out") {
+  TempDir dir;
+  lb::ctl::ServerOptions options = with_idle_timeout(300ms);
+  options.max_clients = 4;
+  TestServer server(dir.file("lbd.sock"), options);
+  std::vector<int> stalled;
+  for (int i = 0; i < 4; ++i)
+    stalled.push_back(raw_connect(dir.file("lbd.sock")));
+  REQUIRE(lb::test::eventually([&] {
+    try {
+      lb::ctl::call(dir.file("lbd.sock"), "echo");
+      return false;
+    } catch (const CtlError& e) {
+      return e.code() == errc::kBusy &&
+             std::string(e.what()) == "too many control clients (limit 4)";
+    }
+  }));
+  CHECK(lb::test::eventually([&] {
+    try {
+      return lb::ctl::call(dir.file("lbd.sock"), "echo", {{"in", 1}}) == json{{"in", 1}};
+    } catch (const CtlError&) {
+      return false;
+    }
+  }));
+  for (int fd : stalled)
+    ::close(fd);
+}
+
+TEST_CASE("the socket group may be given by number") {
+  TempDir dir;
+  lb::ctl::ServerOptions options;
+  options.group = std::to_string(::getegid());
+  TestServer server(dir.file("lbd.sock"), options);
+  struct stat st {};
+  REQUIRE(::stat(dir.file("lbd.sock").c_str(), &st) == 0);
+  CHECK(st.st_gid == ::getegid());
+  options.group = "4294967";  // numeric, but no such group
+  CHECK_THROWS_WITH(TestServer(dir.file("other.sock"), options),
+                    "group '4294967' does not exist (control socket group)");
+}
+
+TEST_CASE("an idle timeout must be positive") {
+  TempDir dir;
+  CHECK_THROWS_WITH(TestServer(dir.file("lbd.sock"), with_idle_timeout(0ms)),
+                    "ControlServer needs a positive idle timeout");
 }

@@ -48,6 +48,23 @@ struct LcoreConfig {
 struct ControlConfig {
   std::string socket = "/run/lbd/lbd.sock";
   std::optional<std::string> socket_group;  // chgrp of the socket (mode 0660)
+  uint32_t max_clients = 64;                // connections served at once; more get `busy`
+  // A client that sends no complete request and takes no reply byte for this
+  // long is closed, so abandoned connections cannot hold every slot.
+  uint32_t idle_timeout_ms = 60000;
+};
+
+// Severities as spdlog has them (lbd's log calls use these four).
+enum class LogLevel : uint8_t { kDebug, kInfo, kWarning, kError };
+
+struct LoggingConfig {
+  LogLevel level = LogLevel::kInfo;  // messages below it are not logged anywhere
+  // Also send every message to the local syslog socket (RFC 3164 datagrams,
+  // ident "lbd"). Not when stderr is already the systemd journal: the
+  // journal has them then (and forwards to syslog).
+  bool syslog = false;
+  std::string syslog_socket = "/dev/log";
+  uint8_t syslog_facility = 3;  // the facility's code: daemon (3), local0..local7 (16..23)
 };
 
 struct PortConfig {
@@ -98,6 +115,7 @@ struct Config {
   EalConfig eal;
   LcoreConfig lcores;
   ControlConfig control;
+  LoggingConfig logging;
   std::vector<PortConfig> ports;
   NeighborConfig neighbors;
   std::vector<StaticNeighbor> static_neighbors;

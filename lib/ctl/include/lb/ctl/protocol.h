@@ -22,8 +22,8 @@ namespace lb::ctl {
 inline constexpr int kProtocolVersion = 1;
 inline constexpr std::size_t kMaxRequestBytes = 65536;
 
-// Error codes on the wire. Servers send the first six; `bad_reply` is raised
-// on the client side when lbd's answer itself cannot be understood.
+// Error codes on the wire. Servers send all but the last; `bad_reply` is
+// raised on the client side when lbd's answer itself cannot be understood.
 namespace errc {
 inline constexpr std::string_view kBadJson = "bad_json";
 inline constexpr std::string_view kBadRequest = "bad_request";
@@ -31,7 +31,8 @@ inline constexpr std::string_view kUnsupportedVersion = "unsupported_version";
 inline constexpr std::string_view kUnknownCommand = "unknown_command";
 inline constexpr std::string_view kTooLarge = "too_large";
 inline constexpr std::string_view kInternal = "internal";
-inline constexpr std::string_view kBusy = "busy";  // too many clients connected
+inline constexpr std::string_view kBusy = "busy";        // too many clients connected
+inline constexpr std::string_view kTimeout = "timeout";  // idle too long: closed
 inline constexpr std::string_view kBadReply = "bad_reply";
 }  // namespace errc
 

@@ -13,11 +13,16 @@
 // Invariants: one misbehaving client (malformed or oversized requests, never
 // reading its replies, vanishing mid-reply) affects only itself; at most
 // max_clients connections are served, extra ones get a `busy` error and are
-// closed; a client is answered in the order it asked.
+// closed; a client that makes no progress for idle_timeout is closed (with a
+// `timeout` error when it can still read one), so connections that are
+// opened and abandoned, or that dribble a request and stall, cannot hold the
+// slots forever and lock operators out; a client is answered in the order it
+// asked.
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -28,14 +33,19 @@
 namespace lb::ctl {
 
 struct ServerOptions {
-  // Group to own the socket file; empty keeps the process's group. The group
-  // must exist: a typo would otherwise silently lock operators out.
+  // Group to own the socket file (a name, or a numeric id when no group has
+  // that name); empty keeps the process's group. The group must exist: a typo
+  // would otherwise silently lock operators out.
   std::string group;
   mode_t mode = 0660;
   std::size_t max_clients = 64;
   // Output a client may leave unread before the server stops reading its
   // further requests (it resumes once the client catches up).
   std::size_t max_pending_output = 4u << 20;
+  // How long a client may go without progress: no complete request received
+  // and no reply byte taken by its socket. Partial lines do not count, so a
+  // request dribbled a byte at a time must still complete within it.
+  std::chrono::milliseconds idle_timeout{60000};
 };
 
 class ControlServer {
