@@ -1,5 +1,7 @@
 #include <lb/ctl/ipvsadm_rules.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include <lb/ctl/ipvsadm_edit.h>
@@ -82,13 +84,11 @@ std::vector<std::optional<EditRefusal>> apply_one_by_one(std::span<const nlohman
                                                          const EditSender& send,
                                                          std::size_t max_batch) {
   std::vector<std::optional<EditRefusal>> results(ops.size());
-  // Work through [begin, ops.size()); `end` bounds the current attempt.
   std::vector<std::pair<std::size_t, std::size_t>> todo;  // ranges still to apply, in order
-  for (std::size_t begin = ops.size(); begin > 0;) {
-    const std::size_t first = begin > max_batch ? begin - max_batch : 0;
-    todo.emplace_back(first, begin);
-    begin = first;
+  for (std::size_t first = 0; first < ops.size(); first += max_batch) {
+    todo.emplace_back(first, std::min(first + max_batch, ops.size()));
   }
+  std::reverse(todo.begin(), todo.end());
   // `todo` is a stack: the earliest range on top.
   while (!todo.empty()) {
     const auto [first, last] = todo.back();

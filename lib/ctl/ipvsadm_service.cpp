@@ -139,8 +139,9 @@ std::variant<ServiceSelector, Failure> parse_service_option(const ParsedOption& 
   const std::string value = option.value.value_or("");
   if (name == "fwmark-service") return parse_fwmark(value);
   if (name != "tcp-service" && name != "udp-service") {
-    return Failure{2,
-                   fmt::format("lbctl: ipvsadm option '{}' is not supported yet", option.spelling)};
+    return Failure{
+        2, fmt::format("lbctl: ipvsadm option '{}' is not supported: lbd serves TCP and UDP only",
+                       option.spelling)};
   }
   ServiceSelector selector;
   selector.protocol = name == "tcp-service" ? "tcp" : "udp";
