@@ -434,7 +434,8 @@ std::span<const OptionSpec> option_table() {
 }
 
 std::variant<CommandLine, Failure> parse_command_line(std::span<const std::string> argv,
-                                                      const Extensions& extensions) {
+                                                      const Extensions& extensions,
+                                                      const ValueChecks& checks) {
   const std::string program = argv.empty() ? std::string("ipvsadm") : argv[0];
   if (argv.empty()) return try_help(program);
   Popt popt(argv);
@@ -465,8 +466,9 @@ std::variant<CommandLine, Failure> parse_command_line(std::span<const std::strin
     }
     if (spec.short_name == '6') {
       // ipvsadm's format already ends in "\n", and fail() adds another.
+      // Recorded (it sets no legality bit) so that the command can refuse
+      // an IPv6 firewall-mark service instead of making an IPv4 one.
       if (!have_fwmark) return Failure{2, "-6 used before -f\n"};
-      continue;
     }
     if (spec.sets) {
       if (line.has(*spec.sets)) {
@@ -476,12 +478,16 @@ std::variant<CommandLine, Failure> parse_command_line(std::span<const std::strin
     }
     if (spec.short_name == 'f') have_fwmark = true;
     line.options.push_back({event.spec, std::move(event.spelling), std::move(event.value)});
+    if (checks.option) {
+      if (auto failure = checks.option(line)) return *failure;
+    }
   }
   if (event.error != Popt::Error::kNone) {
     return Failure{255,
                    fmt::format("{}: {}", popt.last_word(),
                                event.error == Popt::Error::kMissingArgument ? "missing argument"
-                                                                            : "unknown option")};
+                                                                            : "unknown option"),
+                   /*exits=*/false};
   }
 
   std::vector<std::string>& arguments = popt.leftovers();
@@ -499,6 +505,9 @@ std::variant<CommandLine, Failure> parse_command_line(std::span<const std::strin
   }
   if (arguments.size() > used) {
     return Failure{2, fmt::format("unexpected argument {}", arguments[used])};
+  }
+  if (checks.options_done) {
+    if (auto failure = checks.options_done(line)) return *failure;
   }
 
   uint64_t checked_bits = line.option_bits;

@@ -82,6 +82,38 @@ bool boolean(const json& object, const char* key, const std::string& where) {
   return value.get<bool>();
 }
 
+// A stats/rates number: non-negative; a fractional rate is cut to its
+// integer part, as the kernel's estimator only has integers.
+uint64_t big_counter(const json& object, const char* key, const std::string& where) {
+  const json& value = kFields.member(object, key, where);
+  if (value.is_number_unsigned()) return value.get<uint64_t>();
+  if (value.is_number_integer() && value.get<int64_t>() >= 0) return value.get<uint64_t>();
+  if (value.is_number_float() && value.get<double>() >= 0 && value.get<double>() < 1.8e19) {
+    return static_cast<uint64_t>(value.get<double>());
+  }
+  kFields.bad(fmt::format("{}.{}", where, key), "a non-negative number");
+}
+
+std::optional<Counters> parse_stats(const json& entry, const std::string& where) {
+  if (!entry.contains("stats")) return std::nullopt;
+  const json& stats = entry["stats"];
+  const std::string at = where + ".stats";
+  if (!stats.is_object()) kFields.bad(at, "an object");
+  return Counters{big_counter(stats, "conns", at), big_counter(stats, "inpkts", at),
+                  big_counter(stats, "outpkts", at), big_counter(stats, "inbytes", at),
+                  big_counter(stats, "outbytes", at)};
+}
+
+std::optional<Rates> parse_rates(const json& entry, const std::string& where) {
+  if (!entry.contains("rates")) return std::nullopt;
+  const json& rates = entry["rates"];
+  const std::string at = where + ".rates";
+  if (!rates.is_object()) kFields.bad(at, "an object");
+  return Rates{big_counter(rates, "cps", at), big_counter(rates, "inpps", at),
+               big_counter(rates, "outpps", at), big_counter(rates, "inbps", at),
+               big_counter(rates, "outbps", at)};
+}
+
 ListedDest parse_dest(const json& entry, const std::string& where) {
   if (!entry.is_object()) kFields.bad(where, "an object");
   ListedDest dest;
@@ -96,6 +128,8 @@ ListedDest parse_dest(const json& entry, const std::string& where) {
   dest.lower_threshold =
       static_cast<uint32_t>(integer(entry, "lower_threshold", where, 0, UINT32_MAX));
   dest.persistent_conns = counter(entry, "persistent_conns", where);
+  dest.stats = parse_stats(entry, where);
+  dest.rates = parse_rates(entry, where);
   return dest;
 }
 
@@ -141,6 +175,8 @@ ListedService parse_service(const json& entry, const std::string& where) {
   for (std::size_t i = 0; i < dests.size(); ++i) {
     service.dests.push_back(parse_dest(dests[i], fmt::format("{}.real_servers[{}]", where, i)));
   }
+  service.stats = parse_stats(entry, where);
+  service.rates = parse_rates(entry, where);
   return service;
 }
 
@@ -254,6 +290,17 @@ void sort_like_ipvsadm(Listing& listing) {
 
 std::string title_lines(ListFormat format) {
   switch (format) {
+    case ListFormat::kStats:
+      return fmt::format("{:<33} {:>8} {:>8} {:>8} {:>8} {:>8}\n  -> RemoteAddress:Port\n",
+                         "Prot LocalAddress:Port", "Conns", "InPkts", "OutPkts", "InBytes",
+                         "OutBytes");
+    case ListFormat::kRate:
+      return fmt::format("{:<33} {:>8} {:>8} {:>8} {:>8} {:>8}\n  -> RemoteAddress:Port\n",
+                         "Prot LocalAddress:Port", "CPS", "InPPS", "OutPPS", "InBPS", "OutBPS");
+    case ListFormat::kTunInfo:
+      return "Prot LocalAddress:Port Scheduler Flags\n"
+             "  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn "
+             "InActConn\n";
     case ListFormat::kThresholds:
       return fmt::format("{:<33} {:<10} {:<10} {:<10} {:<10}\n  -> RemoteAddress:Port\n",
                          "Prot LocalAddress:Port", "Uthreshold", "Lthreshold", "ActiveConn",
@@ -269,16 +316,42 @@ std::string title_lines(ListFormat format) {
          "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n";
 }
 
-std::string service_line(const ListedService& service, const NameResolver* names) {
-  std::string name;
+std::string largenum(uint64_t value, bool exact) {
+  if (exact) {
+    const std::string digits = fmt::format("{}", value);
+    return fmt::format("{:>{}}", digits, digits.size() <= 8 ? 9 : digits.size() + 1);
+  }
+  if (value < 100000000ULL) return fmt::format("{:>9}", value);
+  if (value < 1000000000ULL) return fmt::format("{:>8}K", value / 1000);
+  if (value < 100000000000ULL) return fmt::format("{:>8}M", value / 1000000);
+  if (value < 100000000000000ULL) return fmt::format("{:>8}G", value / 1000000000ULL);
+  return fmt::format("{:>8}T", value / 1000000000000ULL);
+}
+
+std::string service_name(const ListedService& service, const NameResolver* names) {
   if (service.fwmark != 0) {
     // 1.31 prints the fwmark with %d: 4294967295 shows as -1 (§3).
-    name = fmt::format("FWM  {}", static_cast<int32_t>(service.fwmark));
-  } else {
-    name =
-        cut(fmt::format("{:<4} {}", protocol_label(service.protocol),
-                        addrport_to_anyname(service.addr, service.port, service.protocol, names)),
-            kServiceNameMax);
+    return fmt::format("FWM  {}", static_cast<int32_t>(service.fwmark));
+  }
+  return cut(fmt::format("{:<4} {}", protocol_label(service.protocol),
+                         addrport_to_anyname(service.addr, service.port, service.protocol, names)),
+             kServiceNameMax);
+}
+
+std::string service_line(const ListedService& service, const NameResolver* names, ListFormat format,
+                         bool exact) {
+  const std::string name = service_name(service, names);
+  if (format == ListFormat::kStats) {
+    const Counters& c = service.stats.value();
+    return fmt::format("{:<33}{}{}{}{}{}\n", name, largenum(c.conns, exact),
+                       largenum(c.inpkts, exact), largenum(c.outpkts, exact),
+                       largenum(c.inbytes, exact), largenum(c.outbytes, exact));
+  }
+  if (format == ListFormat::kRate) {
+    const Rates& r = service.rates.value();
+    return fmt::format("{:<33}{}{}{}{}{}\n", name, largenum(r.cps, exact), largenum(r.inpps, exact),
+                       largenum(r.outpps, exact), largenum(r.inbps, exact),
+                       largenum(r.outbps, exact));
   }
   std::string line = fmt::format("{} {}", name, service.scheduler);
   if (service.sched_flags != 0) line += fmt::format(" ({})", sched_flag_names(service));
@@ -293,11 +366,32 @@ std::string service_line(const ListedService& service, const NameResolver* names
 }
 
 std::string dest_line(const ListedService& service, const ListedDest& dest,
-                      const NameResolver* names, ListFormat format) {
+                      const NameResolver* names, ListFormat format, bool exact) {
   const std::string name =
       cut(addrport_to_anyname(dest.addr, dest.port, service.protocol, names), kDestNameMax);
+  // libipvs reads a real server's stats with its 32-bit reader (§4.2): all
+  // but the byte counts show modulo 2^32.
+  const auto low32 = [](uint64_t value) { return value & 0xffffffffULL; };
   // Left-justified columns: every line ends in InActConn's padding.
   switch (format) {
+    case ListFormat::kStats: {
+      const Counters& c = dest.stats.value();
+      return fmt::format("  -> {:<28}{}{}{}{}{}\n", name, largenum(low32(c.conns), exact),
+                         largenum(low32(c.inpkts), exact), largenum(low32(c.outpkts), exact),
+                         largenum(c.inbytes, exact), largenum(c.outbytes, exact));
+    }
+    case ListFormat::kRate: {
+      // cps, inpps and outpps as plain %8llu: never scaled, --exact or not.
+      const Rates& r = dest.rates.value();
+      return fmt::format("  -> {:<28} {:>8} {:>8} {:>8}{}{}\n", name, low32(r.cps), low32(r.inpps),
+                         low32(r.outpps), largenum(low32(r.inbps), exact),
+                         largenum(low32(r.outbps), exact));
+    }
+    case ListFormat::kTunInfo:
+      // lbd's tunnels are IPIP: fwd_tun_info's "ipip", "n/a" for the rest.
+      return fmt::format("  -> {:<28} {:<7} {:<13} {:<6} {:<10} {:<10}\n", name, dest.forward,
+                         dest.forward == "Tunnel" ? "ipip" : "n/a", dest.weight, dest.active_conns,
+                         dest.inactive_conns);
     case ListFormat::kThresholds:
       return fmt::format("  -> {:<28} {:<10} {:<10} {:<10} {:<10}\n", name, dest.upper_threshold,
                          dest.lower_threshold, dest.active_conns, dest.inactive_conns);
@@ -313,30 +407,79 @@ std::string dest_line(const ListedService& service, const ListedDest& dest,
                      dest.active_conns, dest.inactive_conns);
 }
 
-std::string format_listing(const Listing& listing, const NameResolver* names, ListFormat format) {
+std::string format_listing(const Listing& listing, const NameResolver* names, ListFormat format,
+                           bool exact, bool header) {
   std::optional<CachingResolver> cached;
   if (names != nullptr) names = &cached.emplace(*names);
 
-  std::string out =
-      fmt::format("IP Virtual Server version 1.2.1 (size={})\n", listing.conn_table_size);
+  std::string out;
+  if (header) {
+    out += fmt::format("IP Virtual Server version 1.2.1 (size={})\n", listing.conn_table_size);
+  }
   out += title_lines(format);
   for (const ListedService& service : listing.services) {
-    out += service_line(service, names);
+    out += service_line(service, names, format, exact);
     for (const ListedDest& dest : service.dests)
-      out += dest_line(service, dest, names, format);
+      out += dest_line(service, dest, names, format, exact);
   }
   return out;
 }
+
+namespace {
+
+// --stats and --rate read objects older lbds do not send: say which is
+// missing rather than print zeros.
+void require_counters(const Listing& listing, ListFormat format) {
+  if (format != ListFormat::kStats && format != ListFormat::kRate) return;
+  const bool stats = format == ListFormat::kStats;
+  const char* key = stats ? "stats" : "rates";
+  const auto missing = [&](const auto& item) {
+    return stats ? !item.stats.has_value() : !item.rates.has_value();
+  };
+  for (std::size_t i = 0; i < listing.services.size(); ++i) {
+    const ListedService& service = listing.services[i];
+    if (missing(service)) kFields.bad(fmt::format("services[{}].{}", i, key), "an object");
+    for (std::size_t j = 0; j < service.dests.size(); ++j) {
+      if (missing(service.dests[j])) {
+        kFields.bad(fmt::format("services[{}].real_servers[{}].{}", i, j, key), "an object");
+      }
+    }
+  }
+}
+
+bool selects(const ServiceSelector& selector, const ListedService& service) {
+  if (selector.fwmark != 0 || service.fwmark != 0) return selector.fwmark == service.fwmark;
+  const uint16_t protocol = selector.protocol == "udp" ? kProtoUdp : kProtoTcp;
+  return protocol == service.protocol && selector.vip == service.addr &&
+         selector.port == service.port;
+}
+
+}  // namespace
 
 }  // namespace lb::ctl::ipvsadm
 
 namespace lb::ctl {
 
 std::string format_ipvsadm_list(const nlohmann::json& services_result, bool numeric,
-                                ipvsadm::ListFormat format) {
+                                const ipvsadm::ListOptions& options) {
   ipvsadm::Listing listing = ipvsadm::parse_services_result(services_result);
-  ipvsadm::sort_like_ipvsadm(listing);
-  return ipvsadm::format_listing(listing, numeric ? nullptr : &ipvsadm::system_resolver(), format);
+  if (options.service) {
+    std::erase_if(listing.services, [&](const ipvsadm::ListedService& service) {
+      return !ipvsadm::selects(*options.service, service);
+    });
+    if (listing.services.empty()) throw CtlError("no_service", "No such service");
+  }
+  ipvsadm::require_counters(listing, options.format);
+  if (options.sort) ipvsadm::sort_like_ipvsadm(listing);
+  return ipvsadm::format_listing(listing, numeric ? nullptr : &ipvsadm::system_resolver(),
+                                 options.format, options.exact, !options.service);
+}
+
+std::string format_ipvsadm_list(const nlohmann::json& services_result, bool numeric,
+                                ipvsadm::ListFormat format) {
+  ipvsadm::ListOptions options;
+  options.format = format;
+  return format_ipvsadm_list(services_result, numeric, options);
 }
 
 }  // namespace lb::ctl

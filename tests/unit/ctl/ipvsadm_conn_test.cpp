@@ -282,7 +282,7 @@ TEST_CASE("-t/-u host[:port] as ipvsadm's parse_service reads it") {
   CHECK(failure("tcp-service", "[2001:db8::1]:80") ==
         "lbctl: IPv6 virtual services ('--tcp-service [2001:db8::1]:80') are not supported");
   CHECK(failure("sctp-service", "10.0.0.1:80") ==
-        "lbctl: ipvsadm option '--sctp-service' is not supported yet");
+        "lbctl: ipvsadm option '--sctp-service' is not supported: lbd serves TCP and UDP only");
 }
 
 TEST_CASE("-f mark as ipvsadm's parse_fwmark reads it") {

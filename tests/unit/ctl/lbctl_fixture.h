@@ -39,9 +39,11 @@ inline std::string slurp(const std::string& path) {
 }
 
 // Runs `program` (lbctl, or a symlink to it) with argv[0] = `name`, the
-// environment holding only LBD_SOCKET when given.
+// environment holding only LBD_SOCKET when given, and `input` on stdin
+// (default: an empty stdin).
 inline Outcome run(const TempDir& dir, const std::string& program, const std::string& name,
-                   const std::vector<std::string>& args, const std::string& socket_env = "") {
+                   const std::vector<std::string>& args, const std::string& socket_env = "",
+                   const std::string& input = "") {
   std::vector<std::string> argv_storage{name};
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
@@ -54,8 +56,11 @@ inline Outcome run(const TempDir& dir, const std::string& program, const std::st
   envp.push_back(nullptr);
 
   const std::string out_path = dir.file("stdout"), err_path = dir.file("stderr");
+  const std::string in_path = dir.file("stdin");
+  std::ofstream(in_path, std::ios::binary | std::ios::trunc) << input;
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, in_path.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1, out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                    0600);
   posix_spawn_file_actions_addopen(&actions, 2, err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,

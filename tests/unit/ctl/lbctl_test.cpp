@@ -132,22 +132,20 @@ TEST_CASE("ipvsadm's errors keep ipvsadm's text and status") {
   check({"-n", "-L"}, 255, "Try `lbctl -h' or 'lbctl --help' for more information.\n");
   check({"-L", "-n", "-n"}, 2, "multiple 'numeric' options specified\n");
   check({"-L", "extra"}, 2, "unexpected argument extra\n");
-  check({"-A", "-t", "10.0.0.1:80", "-s", "rr"}, 2,
-        "lbctl: ipvsadm command '-A' is not supported yet\n");
-  check({"--clear"}, 2, "lbctl: ipvsadm command '--clear' is not supported yet\n");
-  check({"-v"}, 2, "lbctl: ipvsadm command '-v' is not supported yet\n");
-  check({"-L", "--stats"}, 2, "lbctl: ipvsadm option '--stats' is not supported yet\n");
-  check({"-L", "--thresholds", "--rate"}, 2,
-        "lbctl: ipvsadm option '--rate' is not supported yet\n");
-  check({"-Ln", "--tun-info"}, 2, "lbctl: ipvsadm option '--tun-info' is not supported yet\n");
-  check({"-Ln", "--nosort"}, 2, "lbctl: ipvsadm option '--nosort' is not supported yet\n");
-  check({"-Ln", "-t", "198.18.1.100:80"}, 2, "lbctl: ipvsadm option '-t' is not supported yet\n");
+  check({"-A", "-t", "10.0.0.1:80", "-s", "rr", "--pe", "sip"}, 2,
+        "lbctl: ipvsadm option '--pe sip' is not supported: lbd has no persistence engines\n");
+  check({"--start-daemon", "master"}, 2,
+        "lbctl: ipvsadm command '--start-daemon' is not supported: lbd has no connection sync "
+        "daemon\n");
+  check({"-Ln", "--sctp-service", "198.18.1.100:80"}, 2,
+        "lbctl: ipvsadm option '--sctp-service' is not supported: lbd serves TCP and UDP only\n");
+  check({"-Ln", "-t", "[2001:db8::1]:80"}, 2,
+        "lbctl: IPv6 virtual services ('-t [2001:db8::1]:80') are not supported\n");
   check({"-L", "--timeout", "--persistent-conn"}, 2, "options conflicts in the list command\n");
   check({"-L", "-c", "--thresholds"}, 2, "options conflicts in the list command\n");
   check({"-L", "--thresholds", "--thresholds"}, 2, "multiple 'thresholds' options specified\n");
   check({"-L", "-c", "--stats"}, 2, "options conflicts in the list command\n");
   check({"-L", "--timeout", "--rate"}, 2, "options conflicts in the list command\n");
-  check({"-L", "--daemon"}, 2, "lbctl: ipvsadm option '--daemon' is not supported yet\n");
   check({"-Lc", "-t", "198.18.1.100:bogus"}, 2,
         "illegal virtual server address[:port] specified\n");
   check({"-Lc", "-f", "0"}, 2, "invalid fwmark value `0' specified\n");

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -126,6 +127,10 @@ struct CommandLine {
 struct Failure {
   int status = 2;
   std::string message;
+  // false for popt's errors, after which ipvsadm's process_options returns
+  // -1 instead of exiting: `-R` then goes on with the next line. fail() and
+  // "Try ..." exit, ending a restore.
+  bool exits = true;
 };
 
 // lbd's additions to ipvsadm's syntax. Each one only gives a meaning to a
@@ -138,11 +143,24 @@ struct Extensions {
   bool connections_of_service = false;
 };
 
+// ipvsadm reads each option's value as popt hands it over, and finishes
+// parse_options with the scheduler flags, all before it checks which options
+// go with the command: `-D -t VIP:80 -w x` says "illegal weight specified".
+// A caller that validates values plugs in here to keep that order.
+struct ValueChecks {
+  // After each option after the command is recorded (line.options.back()).
+  std::function<std::optional<Failure>(const CommandLine& line)> option;
+  // After the last option, the --set values and the "unexpected argument"
+  // check; before the legality table.
+  std::function<std::optional<Failure>(const CommandLine& line)> options_done;
+};
+
 // argv[0] is the program name (used in "Try `%s -h' ..."). A command line
 // with no arguments at all is ipvsadm's `-L` without `-n`: callers handle that
 // before calling (ipvsadm does too). -h and -v act at once in ipvsadm, so the
 // rest of their command line is not parsed.
 std::variant<CommandLine, Failure> parse_command_line(std::span<const std::string> argv,
-                                                      const Extensions& extensions = {});
+                                                      const Extensions& extensions = {},
+                                                      const ValueChecks& checks = {});
 
 }  // namespace lb::ctl::ipvsadm

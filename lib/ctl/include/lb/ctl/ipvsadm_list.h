@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <lb/ctl/connections.h>
 #include <lb/ctl/ipvsadm_names.h>
 #include <lb/packet/addr.h>
 
@@ -24,24 +25,50 @@ namespace lb::ctl {
 
 namespace ipvsadm {
 
-// The listing formats lbd can serve, in the precedence ipvsadm's print_title
-// gives them when several are asked for (--thresholds wins over
-// --persistent-conn).
+// The listing formats, in the precedence ipvsadm's print_title gives them
+// when several are asked for: --stats, --rate, --thresholds,
+// --persistent-conn, --tun-info.
 enum class ListFormat : uint8_t {
   kPlain,           // -L
+  kStats,           // -L --stats: Conns, InPkts, OutPkts, InBytes, OutBytes
+  kRate,            // -L --rate: CPS, InPPS, OutPPS, InBPS, OutBPS
   kThresholds,      // -L --thresholds: Uthreshold, Lthreshold, ActiveConn, InActConn
   kPersistentConn,  // -L --persistent-conn: Weight, PersistConn, ActiveConn, InActConn
+  kTunInfo,         // -L --tun-info: the plain columns plus TunnelInfo
+};
+
+// How a listing is asked for, beyond its format.
+struct ListOptions {
+  ListFormat format = ListFormat::kPlain;
+  bool exact = false;  // --exact: --stats/--rate numbers unscaled
+  bool sort = true;    // false: --nosort, lbd's order (real servers newest first)
+  // -L -t/-u/-f SERVICE (list_service): only that service, and no version
+  // line; absent from the result -> CtlError "no_service".
+  std::optional<ServiceSelector> service;
 };
 
 }  // namespace ipvsadm
 
-// `lbctl -L` / `-Ln` (and --thresholds, --persistent-conn): parses, sorts and
-// formats in one go. Throws CtlError (bad_reply) naming the offending field
-// when the result does not match the `services` contract.
+// `lbctl -L` / `-Ln` and its options: parses, sorts and formats in one go.
+// Throws CtlError (bad_reply) naming the offending field when the result does
+// not match the `services` contract (for --stats/--rate, when it lacks the
+// stats/rates objects), and CtlError("no_service", "No such service") when
+// options.service is not in it.
+std::string format_ipvsadm_list(const nlohmann::json& services_result, bool numeric,
+                                const ipvsadm::ListOptions& options);
 std::string format_ipvsadm_list(const nlohmann::json& services_result, bool numeric,
                                 ipvsadm::ListFormat format = ipvsadm::ListFormat::kPlain);
 
 namespace ipvsadm {
+
+// A service's or real server's traffic counters (the `stats` object) and
+// rates (`rates`), as IPVS's estimator keeps them.
+struct Counters {
+  uint64_t conns = 0, inpkts = 0, outpkts = 0, inbytes = 0, outbytes = 0;
+};
+struct Rates {
+  uint64_t cps = 0, inpps = 0, outpps = 0, inbps = 0, outbps = 0;
+};
 
 struct ListedDest {
   packet::Ipv4Addr addr;
@@ -53,6 +80,8 @@ struct ListedDest {
   uint32_t upper_threshold = 0;   // -x; 0 = none
   uint32_t lower_threshold = 0;   // -y
   uint32_t persistent_conns = 0;  // persistence templates pointing at it
+  std::optional<Counters> stats;  // absent from older lbds
+  std::optional<Rates> rates;
 };
 
 // One virtual service as ipvs_service_entry_t carries it. Fields lbd does not
@@ -73,6 +102,8 @@ struct ListedService {
   std::string pe_name;
   bool one_packet = false;
   std::vector<ListedDest> dests;
+  std::optional<Counters> stats;
+  std::optional<Rates> rates;
 };
 
 struct Listing {
@@ -96,14 +127,28 @@ int compare_dests(const ListedDest& a, const ListedDest& b);
 void sort_like_ipvsadm(Listing& listing);
 
 // The listing of an already sorted Listing; `names` null means numeric (-n).
+// `header`: the "IP Virtual Server version" line (not for one service).
+// --stats/--rate need every stats/rates object present.
 std::string format_listing(const Listing& listing, const NameResolver* names,
-                           ListFormat format = ListFormat::kPlain);
+                           ListFormat format = ListFormat::kPlain, bool exact = false,
+                           bool header = true);
 
-// The pieces. The service line is the same in every format served here.
+// The pieces. The service line is the same in every format but --stats and
+// --rate.
 std::string title_lines(ListFormat format = ListFormat::kPlain);
-std::string service_line(const ListedService& service, const NameResolver* names);
+std::string service_line(const ListedService& service, const NameResolver* names,
+                         ListFormat format = ListFormat::kPlain, bool exact = false);
 std::string dest_line(const ListedService& service, const ListedDest& dest,
-                      const NameResolver* names, ListFormat format = ListFormat::kPlain);
+                      const NameResolver* names, ListFormat format = ListFormat::kPlain,
+                      bool exact = false);
+
+// print_largenum: 9 columns, scaled to K/M/G/T past 8 digits; with --exact
+// the whole number, at least 9 wide and always after a blank.
+std::string largenum(uint64_t value, bool exact);
+
+// The service's name as print_service_entry builds it: "TCP  1.2.3.4:80"
+// (cut to 33 bytes) or "FWM  7" (fwmark printed as a signed int).
+std::string service_name(const ListedService& service, const NameResolver* names);
 
 }  // namespace ipvsadm
 }  // namespace lb::ctl
