@@ -13,6 +13,7 @@
 #include <lb/ctl/settings.h>
 
 #include "connection_pages.h"
+#include "import_command.h"
 
 namespace lb::lbctl {
 
@@ -92,6 +93,10 @@ const std::array kCommands = {
                 "Re-read lbd's configuration file and apply its services, firewall-mark rules and "
                 "timeouts (all or nothing; established connections continue)",
                 "reload", &ctl::format_reload},
+    CommandSpec{"import",
+                "Convert an LVS configuration (Piranha lvs.cf, ldirectord.cf, keepalived.conf) "
+                "to lbd's YAML",
+                "", nullptr, &declare_import, nullptr, &run_import},
     CommandSpec{"version", "Show lbctl's version", "", nullptr, nullptr, nullptr, &print_version},
 };
 

@@ -23,6 +23,10 @@ namespace lb::lbctl {
 struct Arguments {
   std::optional<std::string> service;    // connections --service
   std::vector<std::string> assignments;  // set KEY=VALUE...
+  // import [--from FORMAT] FILE [-o OUT]
+  std::optional<std::string> import_from;
+  std::string import_file;
+  std::optional<std::string> import_output;
 };
 
 struct CommandSpec {
