@@ -14,6 +14,7 @@
 
 #include "connection_pages.h"
 #include "edit_commands.h"
+#include "import_command.h"
 
 namespace lb::lbctl {
 
@@ -120,6 +121,10 @@ const std::array kCommands = {
                 "Write the running configuration back to lbd's YAML file (or PATH), keeping its "
                 "comments and unchanged text",
                 "save", &format_save, &declare_save, &save_request},
+    CommandSpec{"import",
+                "Convert an LVS configuration (Piranha lvs.cf, ldirectord.cf, keepalived.conf) "
+                "to lbd's YAML",
+                "", nullptr, &declare_import, nullptr, &run_import},
     CommandSpec{"version", "Show lbctl's version", "", nullptr, nullptr, nullptr, &print_version},
 };
 

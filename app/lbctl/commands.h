@@ -29,6 +29,10 @@ struct Arguments {
   std::string action;
   std::vector<std::string> words;
   nlohmann::json fields = nlohmann::json::object();
+  // import [--from FORMAT] FILE [-o OUT]
+  std::optional<std::string> import_from;
+  std::string import_file;
+  std::optional<std::string> import_output;
 };
 
 struct CommandSpec {
