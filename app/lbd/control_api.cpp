@@ -14,6 +14,7 @@
 #include "lookup_api.h"
 #include "reload.h"
 #include "settings_api.h"
+#include "traffic_api.h"
 
 namespace lb::daemon {
 
@@ -45,9 +46,12 @@ json status_json(const ControlContext& ctx) {
 }
 
 json services_json(const dataplane::Dataplane& dp) {
+  const stats::TrafficBook& book = dp.traffic();
+  const auto service_traffic = book.services();
   json services = json::array();
   for (const auto& svc : dp.snapshot().services.services()) {
     const auto& spec = svc->spec();
+    const stats::ServiceKey key = dataplane::traffic_key(spec);
     json reals = json::array();
     for (const auto& d : svc->dests()) {
       const auto& c = *d.counters;
@@ -59,7 +63,9 @@ json services_json(const dataplane::Dataplane& dp) {
                        {"inactive_conns", c.inactive_conns()},
                        {"persistent_conns", c.persist.load(std::memory_order_relaxed)},
                        {"upper_threshold", c.upper_threshold.load(std::memory_order_relaxed)},
-                       {"lower_threshold", c.lower_threshold.load(std::memory_order_relaxed)}});
+                       {"lower_threshold", c.lower_threshold.load(std::memory_order_relaxed)},
+                       {"stats", traffic_json(book.dest(d.id))},
+                       {"rates", rates_json(book.dest_rates(d.id))}});
     }
     json service = json::object();
     if (spec.fwmark != 0) {
@@ -76,6 +82,9 @@ json services_json(const dataplane::Dataplane& dp) {
       service["netmask"] = spec.persistence->netmask.to_string();
     }
     service["one_packet"] = spec.one_packet;
+    const auto t = service_traffic.find(key);
+    service["stats"] = traffic_json(t != service_traffic.end() ? t->second : stats::Traffic{});
+    service["rates"] = rates_json(book.service_rates(key));
     service["real_servers"] = std::move(reals);
     services.push_back(std::move(service));
   }
@@ -125,6 +134,9 @@ json stats_json(const dataplane::Dataplane& dp) {
   }
   return {{"workers", std::move(workers)},
           {"ports", std::move(ports)},
+          {"traffic",
+           {{"stats", traffic_json(dp.traffic().total())},
+            {"rates", rates_json(dp.traffic().total_rates())}}},
           {"connections",
            {{"capacity", cs.capacity},
             {"in_use", cs.in_use},
@@ -188,6 +200,8 @@ void register_commands(ctl::Dispatcher& dispatcher, ControlContext& ctx) {
   dispatcher.add("edit", [&ctx](const json& args) { return edit(ctx, args); });
   dispatcher.add("config", [&ctx](const json&) { return config_json(ctx); });
   dispatcher.add("save", [&ctx](const json& args) { return save(ctx, args); });
+  dispatcher.add("zero",
+                 [&ctx](const json& args) { return zero(ctx.dataplane, ctx.config, args); });
   dispatcher.add("lookup", [&ctx](const json& args) { return lookup_json(ctx.dataplane, args); });
 }
 

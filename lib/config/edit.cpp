@@ -116,8 +116,7 @@ void only_keys(const json& object, std::string_view what,
 
 // --- selectors ------------------------------------------------------------------
 
-const std::initializer_list<std::string_view> kSelectorKeys = {"protocol", "vip", "port",
-                                                                   "fwmark"};
+const std::initializer_list<std::string_view> kSelectorKeys = {"protocol", "vip", "port", "fwmark"};
 const std::initializer_list<std::string_view> kServiceKeys = {
     "protocol",   "vip",     "port",       "fwmark",  "scheduler",     "sched_flags",
     "persistent", "netmask", "one_packet", "enabled", "quiesce_server"};
@@ -399,6 +398,20 @@ std::string service_label(const sched::ServiceSpec& service) {
   if (service.fwmark != 0) return fmt::format("fwmark {}", service.fwmark);
   return fmt::format("{} {}:{}", sched::to_string(service.protocol), service.vip.to_string(),
                      service.port);
+}
+
+FoundService find_service(const Config& config, const json& selector) {
+  try {
+    only_keys(selector, "\"service\"", kSelectorKeys);
+    const sched::ServiceSpec id = identity(selector);
+    for (const auto& s : config.services)
+      if (same_service(s, id)) return {&s, std::nullopt};
+    return {nullptr, EditError{"no_service", fmt::format("no service {}", service_label(id))}};
+  } catch (const Refusal& refusal) {
+    return {nullptr, EditError{refusal.code, refusal.message}};
+  } catch (const json::exception& e) {
+    return {nullptr, EditError{"bad_request", e.what()}};
+  }
 }
 
 std::optional<EditError> apply_edits(Config& config, const json& ops) {

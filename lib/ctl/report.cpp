@@ -131,6 +131,28 @@ std::string format_status(const json& status) {
   return out + table.render("  ");
 }
 
+namespace {
+
+// "traffic 12 conns, in 340 packets 23400 bytes, out ...; rate 1 conn/s, ..."
+// from the `stats` and `rates` objects lbd adds to services and to `stats`;
+// empty when lbd sent none.
+std::string traffic_line(const json& s) {
+  const auto st = s.find("stats");
+  if (st == s.end() || !st->is_object()) return "";
+  std::string out = fmt::format("traffic {} conns, in {} packets {} bytes, out {} packets {} bytes",
+                                field(*st, "conns"), field(*st, "inpkts"), field(*st, "inbytes"),
+                                field(*st, "outpkts"), field(*st, "outbytes"));
+  const auto r = s.find("rates");
+  if (r != s.end() && r->is_object()) {
+    out += fmt::format("; rate {} conn/s, in {} packets/s {} bytes/s, out {} packets/s {} bytes/s",
+                       field(*r, "cps"), field(*r, "inpps"), field(*r, "inbps"),
+                       field(*r, "outpps"), field(*r, "outbps"));
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string format_stats(const json& stats) {
   const json& workers = list(stats, "workers");
   std::string out = "Workers:\n";
@@ -193,6 +215,11 @@ std::string format_stats(const json& stats) {
       drops.add(std::move(row));
     }
     out += drops.render("  ");
+  }
+
+  if (stats.is_object() && stats.contains("traffic")) {
+    out += "Traffic (every service, as ipvsadm --stats counts it):\n";
+    out += "  " + traffic_line(stats["traffic"]) + "\n";
   }
 
   out += "Ports:\n";
@@ -302,6 +329,7 @@ std::string format_services(const json& result) {
 
   for (const json* s : services) {
     out += fmt::format("\n{}  {}\n", service_name(*s), service_settings(*s));
+    if (const std::string t = traffic_line(*s); !t.empty()) out += "  " + t + "\n";
     std::vector<const json*> reals;
     for (const json& r : list(*s, "real_servers"))
       reals.push_back(&r);

@@ -83,12 +83,42 @@ rte_rcu_qsbr* make_qsbr(uint32_t threads) {
   return v;
 }
 
+std::vector<stats::ServiceKey> traffic_keys(const config::Config& cfg) {
+  // Disabled services too: their counters wait for their return, as their
+  // DestRegistry slots do.
+  std::vector<stats::ServiceKey> keys;
+  for (const auto& spec : cfg.services)
+    keys.push_back(traffic_key(spec));
+  return keys;
+}
+
 }  // namespace
+
+stats::ServiceKey traffic_key(const sched::ServiceSpec& spec) noexcept {
+  if (spec.fwmark != 0) return {0, spec.fwmark, 0};
+  return {static_cast<uint8_t>(spec.protocol), spec.vip.host(), spec.port};
+}
 
 Dataplane::Dataplane(const config::Config& cfg)
     : qsbr_(make_qsbr(static_cast<uint32_t>(cfg.lcores.workers.size()))),
       registry_(kMaxRealServers),
-      publisher_(qsbr_) {
+      publisher_(qsbr_),
+      traffic_book_(
+          stats::TrafficBook::Source{[this] { return registry_.used(); },
+                                     [this](uint32_t slot) {
+                                       stats::Traffic sum;
+                                       const uint32_t cap = registry_.capacity();
+                                       for (size_t w = 0; w < workers_.size(); ++w) {
+                                         const DestTraffic& t = traffic_[w * cap + slot];
+                                         sum += {t.conns.get(), t.inpkts.get(), t.outpkts.get(),
+                                                 t.inbytes.get(), t.outbytes.get()};
+                                       }
+                                       return sum;
+                                     },
+                                     [this](uint32_t slot) {
+                                       const sched::DestIdentity& id = registry_.identity(slot);
+                                       return stats::ServiceKey{id.protocol, id.vip_host, id.vport};
+                                     }}) {
   const unsigned socket = rte_socket_id();
   pool_ = create_mbuf_pool(cfg.eal.mbufs, static_cast<int>(socket));
   const auto nworkers = static_cast<uint32_t>(cfg.lcores.workers.size());
@@ -109,6 +139,7 @@ Dataplane::Dataplane(const config::Config& cfg)
   publisher_.publish(build_snapshot(cfg, ports_, registry_, nullptr));
 
   stats_ = std::make_unique<WorkerStats[]>(nworkers);
+  traffic_ = std::make_unique<DestTraffic[]>(size_t{nworkers} * registry_.capacity());
   WorkerShared shared;
   shared.ports = ports_;
   shared.snapshots = &publisher_;
@@ -123,9 +154,13 @@ Dataplane::Dataplane(const config::Config& cfg)
   shared.hold_packets = std::max<uint32_t>(1, cfg.neighbors.hold_packets);
   shared.hold_timeout_ms = cfg.neighbors.retry_ms * (cfg.neighbors.retries + 1);
   for (uint32_t w = 0; w < nworkers; ++w) {
-    workers_.push_back(std::make_unique<Worker>(shared, static_cast<uint16_t>(w), stats_[w]));
+    workers_.push_back(std::make_unique<Worker>(shared, static_cast<uint16_t>(w), stats_[w],
+                                                &traffic_[size_t{w} * registry_.capacity()]));
     lcores_.push_back(cfg.lcores.workers[w]);
   }
+  const auto keys = traffic_keys(cfg);
+  traffic_book_.set_services(keys);
+  next_rate_sample_ms_ = clock_.now_ms() + stats::kSamplePeriodMs;
 }
 
 Dataplane::~Dataplane() {
@@ -163,6 +198,11 @@ void Dataplane::tick() noexcept {
   const uint64_t now = clock_.now_ms();
   conns_->expire(now, conns_->sweep_budget(), publisher_.current()->expire_nodest_conn);
   publisher_.current()->services.maintain(now);
+  if (now >= next_rate_sample_ms_) {
+    traffic_book_.sample();
+    // A late tick does not make the next period shorter.
+    next_rate_sample_ms_ = std::max(next_rate_sample_ms_ + stats::kSamplePeriodMs, now);
+  }
 }
 
 void Dataplane::reload(const config::Config& cfg) {
@@ -170,6 +210,8 @@ void Dataplane::reload(const config::Config& cfg) {
   for (const auto& n : cfg.static_neighbors)
     neighbors_->add_static(n.addr, n.mac);
   publisher_.publish(std::move(next));
+  const auto keys = traffic_keys(cfg);
+  traffic_book_.set_services(keys);
 }
 
 PortStats Dataplane::port_stats(size_t port) const noexcept {

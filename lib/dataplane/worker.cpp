@@ -33,10 +33,11 @@ void TxQueue::flush(WorkerStats& stats) noexcept {
   count_ = 0;
 }
 
-Worker::Worker(const WorkerShared& shared, uint16_t index, WorkerStats& stats)
+Worker::Worker(const WorkerShared& shared, uint16_t index, WorkerStats& stats, DestTraffic* traffic)
     : shared_(shared),
       index_(index),
       stats_(stats),
+      traffic_(traffic),
       hold_(shared.hold_packets),
       tunnel_id_(static_cast<uint16_t>(index << 14)),
       icmp_id_(static_cast<uint16_t>(index << 14)) {

@@ -87,8 +87,14 @@ void Worker::handle_new_flow(rte_mbuf* m, const packet::PacketMeta& meta, uint32
   // A real server without a port (firewall-mark and port-0 services) keeps
   // the packet's destination port.
   const uint16_t rs_port = dest->port_be != 0 ? dest->port_be : meta.key.dport;
+  // Counted as IPVS counts (ip_vs_conn_stats, ip_vs_in_stats): a scheduled
+  // connection - one-packet datagrams too, each its own - and its packet,
+  // even if delivery then fails.
+  DestTraffic& traffic = traffic_[dest->id];
   if (one_packet) {
     stats_.event(Event::one_packet);
+    traffic.conns.add();
+    traffic.in(meta.ip_len);
     return deliver(m, meta, dest->forward, dest->addr.be, rs_port, hash);
   }
   conn::Connection* c = shared_.conns->create(meta.key, hash, *dest, rs_port, control,
@@ -98,6 +104,8 @@ void Worker::handle_new_flow(rte_mbuf* m, const packet::PacketMeta& meta, uint32
     return drop(m, why);
   }
   stats_.event(Event::conn_created);
+  traffic.conns.add();
+  traffic.in(meta.ip_len);
   deliver(m, meta, c->forward, c->rs_addr_be, c->rs_port_be, hash);
 }
 
@@ -141,6 +149,7 @@ void Worker::handle_client(rte_mbuf* m, const packet::PacketMeta& meta, uint32_t
                             static_cast<uint8_t>(conn::TcpState::kEstablished)) {
     shared_.conns->at(c.control - 1).assure();
   }
+  traffic_[c.dest_slot.load(std::memory_order_relaxed)].in(meta.ip_len);
   deliver(m, meta, c.forward, c.rs_addr_be, c.rs_port_be, hash);
 }
 
@@ -160,6 +169,7 @@ void Worker::handle_reply(uint16_t port, rte_mbuf* m, const packet::PacketMeta& 
     if (st == conn::kStateUdp || st == static_cast<uint8_t>(conn::TcpState::kEstablished))
       shared_.conns->at(c.control - 1).assure();
   }
+  traffic_[c.dest_slot.load(std::memory_order_relaxed)].out(meta.ip_len);
   // As a router would: the real server hears of a too-small MTU about its
   // own packet, before the TTL decrement and SNAT.
   const Route r = route_checked(m, packet::Ipv4Addr{c.client.src}, router);

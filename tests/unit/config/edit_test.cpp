@@ -250,4 +250,33 @@ TEST_CASE("check: the file's cross-field rules on an edited configuration") {
             "it: \"Numerical result out of range\")"});
 }
 
+TEST_CASE("find_service: a selector names a configured service, or the edit error") {
+  const config::Config cfg = base();
+  const auto found = config::find_service(cfg, kWeb);
+  REQUIRE(found.service != nullptr);
+  CHECK(found.service->port == 80);
+  CHECK_FALSE(found.error);
+
+  const auto missing =
+      config::find_service(cfg, {{"protocol", "udp"}, {"vip", "198.18.1.100"}, {"port", 80}});
+  CHECK(missing.service == nullptr);
+  REQUIRE(missing.error);
+  CHECK(missing.error->code == "no_service");
+  CHECK(missing.error->message == "no service udp 198.18.1.100:80");
+
+  const auto no_mark = config::find_service(cfg, {{"fwmark", 7}});
+  REQUIRE(no_mark.error);
+  CHECK(no_mark.error->message == "no service fwmark 7");
+
+  const auto extra = config::find_service(cfg, {{"fwmark", 7}, {"scheduler", "rr"}});
+  REQUIRE(extra.error);
+  CHECK(extra.error->code == "bad_request");
+  CHECK_THAT(extra.error->message, Catch::Contains("unknown field \"scheduler\""));
+
+  const auto typed = config::find_service(cfg, {{"protocol", "tcp"}, {"vip", 5}, {"port", 80}});
+  REQUIRE(typed.error);
+  CHECK(typed.error->code == "bad_request");
+  CHECK(config::find_service(cfg, json::array()).error->code == "bad_request");
+}
+
 }  // namespace lb::test

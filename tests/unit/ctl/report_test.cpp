@@ -216,3 +216,25 @@ TEST_CASE("reload says which run-time settings it kept") {
       "kept run-time settings the file does not change: timeouts.established, "
       "expire_nodest_conn\n");
 }
+
+TEST_CASE("services and stats: traffic counters and rates when lbd sends them") {
+  const json services = json::parse(R"({"conn_table_size":64,"services":[
+    {"protocol":"udp","vip":"198.18.1.100","port":53,"scheduler":"wlc","sched_flags":[],
+     "stats":{"conns":1,"inpkts":10,"outpkts":10,"inbytes":1280,"outbytes":1330},
+     "rates":{"cps":0,"inpps":36,"outpps":36,"inbps":3380,"outbps":3561},
+     "real_servers":[]}]})");
+  CHECK(lb::ctl::format_services(services) ==
+        "Connection table size: 64\n"
+        "\n"
+        "UDP 198.18.1.100:53  scheduler wlc\n"
+        "  traffic 1 conns, in 10 packets 1280 bytes, out 10 packets 1330 bytes; rate 0 conn/s, "
+        "in 36 packets/s 3380 bytes/s, out 36 packets/s 3561 bytes/s\n"
+        "  (no real servers)\n");
+  const json stats = json::parse(R"({"workers":[],"ports":[],
+    "traffic":{"stats":{"conns":31,"inpkts":190,"outpkts":130,"inbytes":12830,"outbytes":12730}}})");
+  CHECK_THAT(lb::ctl::format_stats(stats),
+             Catch::Contains("Traffic (every service, as ipvsadm --stats counts it):\n"
+                             "  traffic 31 conns, in 190 packets 12830 bytes, out 130 packets "
+                             "12730 bytes\n"
+                             "Ports:\n"));
+}

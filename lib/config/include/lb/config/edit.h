@@ -37,6 +37,15 @@ std::optional<EditError> apply_edits(Config& config, const nlohmann::json& ops);
 // path ("services[2].real_servers[0]") but no line.
 std::vector<ConfigError> check(const Config& config);
 
+// The configured service a selector names ({"protocol","vip","port"} or
+// {"fwmark"}, as in edit operations), or the error an edit would give:
+// bad_request for a malformed selector, no_service when none matches.
+struct FoundService {
+  const sched::ServiceSpec* service = nullptr;
+  std::optional<EditError> error;
+};
+FoundService find_service(const Config& config, const nlohmann::json& selector);
+
 // "tcp 198.18.0.10:80" / "fwmark 7": how messages and logs name a service.
 std::string service_label(const sched::ServiceSpec& service);
 

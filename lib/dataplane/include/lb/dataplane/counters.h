@@ -118,6 +118,22 @@ class Counter {
   std::atomic<uint64_t> value_{0};
 };
 
+// One real server's traffic (a DestRegistry slot) as one worker saw it: the
+// kernel's per-CPU struct ip_vs_cpu_stats. Each worker has an array of these
+// indexed by slot; the control plane sums them (TrafficBook).
+struct DestTraffic {
+  Counter conns, inpkts, outpkts, inbytes, outbytes;
+
+  void in(uint64_t ip_bytes) noexcept {
+    inpkts.add();
+    inbytes.add(ip_bytes);
+  }
+  void out(uint64_t ip_bytes) noexcept {
+    outpkts.add();
+    outbytes.add(ip_bytes);
+  }
+};
+
 struct alignas(64) WorkerStats {
   Counter rx_packets, rx_bytes, tx_packets, tx_bytes;
   Counter busy_cycles, idle_cycles;  // TSC cycles in rounds that did / did not receive

@@ -21,6 +21,7 @@
 #include <lb/dataplane/snapshot.h>
 #include <lb/dataplane/worker.h>
 #include <lb/sched/dest_registry.h>
+#include <lb/stats/traffic_book.h>
 
 struct rte_mempool;
 struct rte_rcu_qsbr;
@@ -31,6 +32,9 @@ struct PortStats {
   uint64_t rx_packets, rx_bytes, tx_packets, tx_bytes, rx_missed, rx_errors, tx_errors;
   bool link_up;
 };
+
+// The TrafficBook's name of a service.
+stats::ServiceKey traffic_key(const sched::ServiceSpec& spec) noexcept;
 
 class Dataplane {
  public:
@@ -44,8 +48,8 @@ class Dataplane {
   void stop() noexcept;
 
   // Periodic housekeeping (expire connections, let schedulers expire their
-  // caches). Call every few milliseconds; each call does a bounded amount of
-  // work.
+  // caches, sample traffic rates every 2 s). Call every few milliseconds;
+  // each call does a bounded amount of work.
   void tick() noexcept;
 
   // Publishes the services, firewall-mark rules and timeouts of `cfg` (the
@@ -67,6 +71,12 @@ class Dataplane {
   const sched::DestRegistry& registry() const noexcept { return registry_; }
   uint64_t now_ms() const noexcept { return clock_.now_ms(); }
 
+  // Traffic and rates per real server (by slot), service and in total, as
+  // `ipvsadm --stats/--rate` show them; zero_traffic() is `ipvsadm -Z`.
+  const stats::TrafficBook& traffic() const noexcept { return traffic_book_; }
+  void zero_traffic() { traffic_book_.zero_all(); }
+  void zero_traffic(const stats::ServiceKey& service) { traffic_book_.zero_service(service); }
+
  private:
   Clock clock_;
   rte_rcu_qsbr* qsbr_ = nullptr;
@@ -77,6 +87,11 @@ class Dataplane {
   sched::DestRegistry registry_;
   SnapshotPublisher publisher_;
   std::unique_ptr<WorkerStats[]> stats_;
+  // Per worker, one DestTraffic per DestRegistry slot: worker w's are
+  // traffic_[w * registry capacity ...].
+  std::unique_ptr<DestTraffic[]> traffic_;
+  stats::TrafficBook traffic_book_;
+  uint64_t next_rate_sample_ms_ = 0;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<uint32_t> lcores_;
   std::atomic<bool> stop_{false};

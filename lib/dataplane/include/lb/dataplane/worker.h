@@ -104,7 +104,8 @@ class HoldQueue {
 
 class Worker {
  public:
-  Worker(const WorkerShared& shared, uint16_t index, WorkerStats& stats);
+  // `traffic`: this worker's per-real-server counters, one per DestRegistry slot.
+  Worker(const WorkerShared& shared, uint16_t index, WorkerStats& stats, DestTraffic* traffic);
   ~Worker();
 
   // The lcore's main loop, until *shared.stop. Returns 0.
@@ -202,6 +203,7 @@ class Worker {
   WorkerShared shared_;
   uint16_t index_;
   WorkerStats& stats_;
+  DestTraffic* traffic_;
   std::array<TxQueue, kMaxPorts> tx_{};
   std::array<TxQueue, kMaxPorts> tap_tx_{};
   HoldQueue hold_;
