@@ -153,6 +153,7 @@ def main():
     ap.add_argument("--lbd", required=True)
     ap.add_argument("--lbctl", required=True)
     ap.add_argument("--ipvsadm", required=True, help="the ipvsadm symlink to lbctl")
+    ap.add_argument("--driver", choices=("af_xdp", "af_packet"), help="only this driver (default: the first that works)")
     args = ap.parse_args()
 
     t = Topology()
@@ -160,7 +161,8 @@ def main():
     try:
         t.build()
         t.start_servers()
-        driver = t.start_lbd(args.lbd, args.lbctl, services=SERVICES)
+        driver = t.start_lbd(args.lbd, args.lbctl, drivers=(args.driver,) if args.driver else ("af_xdp", "af_packet"),
+                             services=SERVICES)
         pids.append(t.lbd.pid)
         print(f"lbd running on {driver}")
         admin = Admin(t, args.ipvsadm)
