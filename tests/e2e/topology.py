@@ -233,17 +233,27 @@ connections:
             with open(cfg, "w") as f:
                 f.write(self.lbd_config(driver, **config))
             self.config_path = cfg
-            log = open(os.path.join(self.workdir, f"lbd-{driver}.log"), "w")
-            p = self.spawn("lbd", self.ns["lb"], [lbd, "--config", cfg], stdout=log, stderr=subprocess.STDOUT)
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline and p.poll() is None:
-                if os.path.exists(self.socket) and self.lbctl("status", check=False).returncode == 0:
-                    self.lbd, self.driver = p, driver
-                    return driver
-                time.sleep(0.1)
-            self.stop_process("lbd", p)
-            errors.append(f"{driver}: {open(log.name).read()}")
+            log = os.path.join(self.workdir, f"lbd-{driver}.log")
+            if self.run_lbd(lbd, cfg, log):
+                self.driver = driver
+                return driver
+            errors.append(f"{driver}: {open(log).read()}")
         raise RuntimeError("lbd did not start:\n" + "\n".join(errors))
+
+    def run_lbd(self, lbd, cfg, log_path, timeout=30):
+        """Starts lbd on the file `cfg` as it is (its output to `log_path`)
+        and waits until it answers `lbctl status`; True once it does, False
+        (and stopped) when it exits or does not answer in time."""
+        with open(log_path, "w") as log:
+            p = self.spawn("lbd", self.ns["lb"], [lbd, "--config", cfg], stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and p.poll() is None:
+            if os.path.exists(self.socket) and self.lbctl("status", check=False).returncode == 0:
+                self.lbd = p
+                return True
+            time.sleep(0.1)
+        self.stop_process("lbd", p)
+        return False
 
     def capture(self, name, ns, dev, flt=""):
         """A Capture (tcpdump) started through spawn(), so close() stops it
