@@ -156,8 +156,16 @@ std::string services_section(const std::vector<std::string>& lines, const Layout
       const Range& item = layout.service_items[edited->second];
       out += join(lines, Range{item.begin, item.key}) + item_text(service, layout.service_indent);
     } else {
-      // A new service, set apart as the emitter sets services apart.
-      out += '\n' + item_text(service, layout.service_indent);
+      // A new service, set apart as the emitter sets services apart. Blank
+      // lines that ended a kept item (they separated it from what follows
+      // the list) move below the new one rather than pile up above it.
+      size_t blanks = 0;
+      while (out.size() >= blanks + 2 && out[out.size() - blanks - 1] == '\n' &&
+             out[out.size() - blanks - 2] == '\n') {
+        ++blanks;
+      }
+      out.resize(out.size() - blanks);
+      out += '\n' + item_text(service, layout.service_indent) + std::string(blanks, '\n');
     }
   }
   return out;

@@ -150,3 +150,37 @@ TEST_CASE("save: deleting every service, a list indented at column 0, run-time s
 }
 
 }  // namespace lb::test
+
+namespace lb::test {
+
+TEST_CASE("save: a new service after a kept last one is set apart by one blank line") {
+  constexpr std::string_view file =
+      "ports:\n"
+      "  - {name: ext, device: net_null0, address: 198.18.1.1/24}\n"
+      "services:\n"
+      "  # DNS.\n"
+      "  - {protocol: udp, vip: 198.18.1.100, port: 53, real_servers: [{address: 198.18.1.12}]}\n"
+      "\n"
+      "\n";
+  const auto out = saved(
+      json::array(
+          {{{"op", "add_service"},
+            {"service",
+             {{"protocol", "tcp"}, {"vip", "198.18.1.100"}, {"port", 80}, {"scheduler", "rr"}}}}}),
+      file);
+  CHECK(out ==
+        "ports:\n"
+        "  - {name: ext, device: net_null0, address: 198.18.1.1/24}\n"
+        "services:\n"
+        "  # DNS.\n"
+        "  - {protocol: udp, vip: 198.18.1.100, port: 53, real_servers: [{address: 198.18.1.12}]}\n"
+        "\n"
+        "  - protocol: tcp\n"
+        "    vip: 198.18.1.100\n"
+        "    port: 80\n"
+        "    scheduler: rr\n"
+        "\n"
+        "\n");
+}
+
+}  // namespace lb::test
