@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include <lb/health/model.h>
 #include <lb/packet/addr.h>
 
 namespace lb::sched {
@@ -42,6 +43,8 @@ struct RealServerSpec {
   // false: kept in the configuration but not served, as if removed (lbctl
   // disable; Piranha's `active = 0`). Enabling it again keeps its counters.
   bool enabled = true;
+  // This real server's own check, replacing its service's (`health.check`).
+  std::optional<health::CheckSpec> check;
 };
 
 // Scheduler flags, ipvsadm -b: the kernel's IP_VS_SVC_F_SCHED1..3. sh and mh
@@ -84,6 +87,13 @@ struct ServiceSpec {
   bool quiesce_server = false;
   // false: kept in the configuration (with its real servers) but not served.
   bool enabled = true;
+  // Health checks of the real servers and what a failure does. Carried here
+  // so that edits, saves and change logs treat them as any other field;
+  // schedulers never read them.
+  health::HealthSpec health;
+  // Takes new connections while every real server is down (ldirectord
+  // `fallback`, keepalived `sorry_server`); not checked itself.
+  std::optional<RealServerSpec> sorry_server;
   // In the order they were added (the config file's order). The kernel keeps
   // the newest real server first; Service reverses this list to match.
   std::vector<RealServerSpec> real_servers;
