@@ -488,5 +488,5 @@ TEST_CASE("import: any input, however broken, gives a result and never a crash")
   }
   CHECK(lb::import::detect_format("hello, world\n") == nullptr);
   CHECK(lb::import::find_format("nginx") == nullptr);
-  CHECK(lb::import::format_names() == "keepalived, lvs.cf, ldirectord");
+  CHECK(lb::import::format_names() == "ipvsadm, keepalived, lvs.cf, ldirectord");
 }
