@@ -122,8 +122,8 @@ const std::array kCommands = {
                 "comments and unchanged text",
                 "save", &format_save, &declare_save, &save_request},
     CommandSpec{"import",
-                "Convert an LVS configuration (Piranha lvs.cf, ldirectord.cf, keepalived.conf) "
-                "to lbd's YAML",
+                "Convert an LVS configuration (ipvsadm rules, Piranha lvs.cf, ldirectord.cf, "
+                "keepalived.conf) to lbd's YAML",
                 "", nullptr, &declare_import, nullptr, &run_import},
     CommandSpec{"version", "Show lbctl's version", "", nullptr, nullptr, nullptr, &print_version},
 };

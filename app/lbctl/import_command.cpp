@@ -55,7 +55,10 @@ void declare_import(CLI::App& sub, Arguments& args) {
       ->type_name("FORMAT");
   sub.add_option("-o,--output", args.import_output, "Write the YAML here instead of stdout")
       ->type_name("OUT");
-  sub.add_option("file", args.import_file, "The LVS configuration to convert")
+  sub.add_option("file", args.import_file,
+                 "The LVS configuration to convert: an ipvsadm rule file (ipvsadm -S -n output, "
+                 "/etc/sysconfig/ipvsadm; '#' lines skipped as the init scripts do), Piranha "
+                 "lvs.cf, ldirectord.cf or keepalived.conf")
       ->required()
       ->type_name("FILE");
 }

@@ -1,5 +1,6 @@
 // `lbctl import [--from FORMAT] FILE [-o OUT]`: an LVS configuration
-// (Piranha lvs.cf, ldirectord.cf, keepalived.conf) converted to lbd's YAML.
+// (ipvsadm rule file, Piranha lvs.cf, ldirectord.cf, keepalived.conf)
+// converted to lbd's YAML.
 // Answered by lbctl itself (lib/import); lbd is not contacted.
 #pragma once
 

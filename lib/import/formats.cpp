@@ -1,7 +1,9 @@
-// The formats `lbctl import` reads, in detection order. keepalived first:
-// its keywords (virtual_server, real_server) are unambiguous; lvs.cf's
-// "virtual NAME {" would otherwise also match the ldirectord test for
-// "virtual =" lines only by accident.
+// The formats `lbctl import` reads, in detection order. ipvsadm rules
+// first: their test is the strictest (every line an option line, one of
+// them -A or -a), and a '#' line in a rule file may quote any other format's
+// keywords. Then keepalived: its keywords (virtual_server, real_server) are
+// unambiguous; lvs.cf's "virtual NAME {" would otherwise also match the
+// ldirectord test for "virtual =" lines only by accident.
 #include <array>
 
 #include <fmt/format.h>
@@ -14,6 +16,8 @@ namespace lb::import {
 namespace {
 
 const std::array kFormats = {
+    Format{"ipvsadm", "ipvsadm rule file: ipvsadm -S -n output, /etc/sysconfig/ipvsadm",
+           &import_ipvsadm_rules, &looks_like_ipvsadm_rules},
     Format{"keepalived", "keepalived.conf (virtual_server blocks)", &import_keepalived,
            &looks_like_keepalived},
     Format{"lvs.cf", "Piranha lvs.cf (/etc/sysconfig/ha/lvs.cf)", &import_lvs_cf,

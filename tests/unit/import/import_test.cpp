@@ -4,90 +4,22 @@
 // that, with the `ports:` section an operator adds, loads through
 // lb::config::load_string with the same services. Then malformed input:
 // errors with their lines, never a crash.
-#include <filesystem>
-#include <fstream>
 #include <random>
-#include <sstream>
 
 #include <catch2/catch.hpp>
-
-#include <fmt/format.h>
 
 #include <lb/config/load.h>
 #include <lb/import/formats.h>
 
+#include "import_fixture.h"
+
 using lb::import::Imported;
-using lb::sched::MarkRule;
-using lb::sched::ServiceSpec;
-using Lines = std::vector<std::string>;
-using Diagnostics = std::vector<std::pair<int, std::string>>;
-
-namespace {
-
-const std::filesystem::path kData{LB_IMPORT_DATA};
-
-std::string read(const std::string& name) {
-  std::ifstream in(kData / name, std::ios::binary);
-  REQUIRE(in);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-Diagnostics diagnostics(const std::vector<lb::import::Warning>& list) {
-  Diagnostics out;
-  for (const auto& w : list)
-    out.emplace_back(w.line, w.message);
-  return out;
-}
-
-// Every field in one line each, so that a difference shows which one.
-Lines dump(const std::vector<ServiceSpec>& services) {
-  Lines out;
-  for (const auto& s : services) {
-    out.push_back(fmt::format(
-        "fwm={} {} {}:{} sched={} flags={} persist={} ops={} quiesce={} en={}", s.fwmark,
-        lb::sched::to_string(s.protocol), s.vip.to_string(), s.port, s.scheduler, s.sched_flags,
-        s.persistence
-            ? fmt::format("{}/{}", s.persistence->timeout_s, s.persistence->netmask.to_string())
-            : "none",
-        s.one_packet, s.quiesce_server, s.enabled));
-    for (const auto& r : s.real_servers) {
-      out.push_back(fmt::format("  {}:{} w={} fwd={} x={} y={} en={}", r.addr.to_string(), r.port,
-                                r.weight, lb::sched::to_string(r.forward), r.upper_threshold,
-                                r.lower_threshold, r.enabled));
-    }
-  }
-  return out;
-}
-
-Lines dump(const std::vector<MarkRule>& rules) {
-  Lines out;
-  for (const auto& r : rules) {
-    out.push_back(fmt::format("mark={} proto={} dst={} ports={}-{}", r.mark,
-                              r.protocol ? lb::sched::to_string(*r.protocol) : "any",
-                              r.destination.to_string(), r.port_min, r.port_max));
-  }
-  return out;
-}
-
-// The YAML of `imported`, below `prefix` (what the operator adds), loaded.
-lb::config::Config load_with(const Imported& imported, const std::string& name,
-                             const std::string& prefix) {
-  const auto* format = lb::import::find_format(name);
-  REQUIRE(format != nullptr);
-  const std::string yaml = prefix + lb::import::render_yaml(imported, "sample", *format);
-  const auto result = lb::config::load_string(yaml, "imported.yaml");
-  Lines errors;
-  for (const auto& e : result.errors)
-    errors.push_back(e.to_string());
-  INFO(yaml);
-  CHECK(errors == Lines{});
-  REQUIRE(result.config);
-  return *result.config;
-}
-
-}  // namespace
+using lb::test::Diagnostics;
+using lb::test::diagnostics;
+using lb::test::dump;
+using lb::test::Lines;
+using lb::test::load_with;
+using lb::test::read;
 
 TEST_CASE("import lvs.cf: the sample's services, rules, timeouts and warnings") {
   const std::string text = read("lvs.cf");
@@ -556,5 +488,5 @@ TEST_CASE("import: any input, however broken, gives a result and never a crash")
   }
   CHECK(lb::import::detect_format("hello, world\n") == nullptr);
   CHECK(lb::import::find_format("nginx") == nullptr);
-  CHECK(lb::import::format_names() == "keepalived, lvs.cf, ldirectord");
+  CHECK(lb::import::format_names() == "ipvsadm, keepalived, lvs.cf, ldirectord");
 }

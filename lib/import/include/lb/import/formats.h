@@ -15,11 +15,14 @@ namespace lb::import {
 Imported import_lvs_cf(std::string_view text);      // Piranha /etc/sysconfig/ha/lvs.cf
 Imported import_ldirectord(std::string_view text);  // /etc/ha.d/ldirectord.cf
 Imported import_keepalived(std::string_view text);  // keepalived.conf virtual_server blocks
+// ipvsadm rule files: `ipvsadm -S -n` (ipvsadm-save) output, /etc/sysconfig/ipvsadm
+Imported import_ipvsadm_rules(std::string_view text);
 
 // Heuristics on the text alone: true when it reads like this format.
 bool looks_like_lvs_cf(std::string_view text);
 bool looks_like_ldirectord(std::string_view text);
 bool looks_like_keepalived(std::string_view text);
+bool looks_like_ipvsadm_rules(std::string_view text);
 
 struct Format {
   std::string_view name;         // what --from takes
@@ -32,7 +35,7 @@ struct Format {
 std::span<const Format> formats();
 const Format* find_format(std::string_view name);
 const Format* detect_format(std::string_view text);
-// "lvs.cf, ldirectord, keepalived"
+// "ipvsadm, keepalived, lvs.cf, ldirectord"
 std::string format_names();
 
 // The YAML file: the header as comments (with `source`, the file's name, and

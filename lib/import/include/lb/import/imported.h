@@ -1,10 +1,12 @@
 // What an importer makes of an LVS configuration file (Piranha lvs.cf,
-// ldirectord.cf, keepalived.conf): lbd's services and classifier rules, the
-// comments that go with them, and a warning for every setting that could not
-// be carried over.
+// ldirectord.cf, keepalived.conf, ipvsadm rules): lbd's services and
+// classifier rules, the comments that go with them, and a warning for every
+// setting that could not be carried over.
 //
 // Pure: importers read text and never touch the file system (a keepalived
-// `include` is reported, not followed).
+// `include` is reported, not followed) nor look host names up. The one
+// exception is ipvsadm's port names ("-t VIP:http"), read from
+// /etc/services as ipvsadm itself reads them.
 #pragma once
 
 #include <optional>
