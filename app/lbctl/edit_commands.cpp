@@ -1,5 +1,6 @@
 #include "edit_commands.h"
 
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -357,7 +358,14 @@ void declare_save(CLI::App& sub, Arguments& args) {
 
 json save_request(const Arguments& args) {
   if (args.words.empty()) return nullptr;
-  return {{"path", args.words.front()}};
+  const std::string& path = args.words.front();
+  if (path.empty()) throw UsageError("PATH is empty: give a file name, or none for lbd's file");
+  // lbd writes the file from its own working directory (/ under systemd):
+  // a relative PATH means the operator's.
+  std::error_code error;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  if (error) throw UsageError(fmt::format("'{}': {}", path, error.message()));
+  return {{"path", absolute.string()}};
 }
 
 std::string format_save(const json& result) {
