@@ -12,6 +12,7 @@
 #include <lb/ctl/report.h>
 #include <lb/ctl/settings.h>
 
+#include "completion_command.h"
 #include "connection_pages.h"
 #include "edit_commands.h"
 #include "import_command.h"
@@ -125,6 +126,10 @@ const std::array kCommands = {
                 "Convert an LVS configuration (ipvsadm rules, Piranha lvs.cf, ldirectord.cf, "
                 "keepalived.conf) to lbd's YAML",
                 "", nullptr, &declare_import, nullptr, &run_import},
+    CommandSpec{"completion",
+                "Print the bash completion script (source <(lbctl completion bash)), or the "
+                "running lbd's services and real servers it completes with",
+                "", nullptr, &declare_completion, nullptr, &run_completion},
     CommandSpec{"version", "Show lbctl's version", "", nullptr, nullptr, nullptr, &print_version},
 };
 
@@ -193,8 +198,9 @@ std::span<const CommandSpec> commands() {
   return kCommands;
 }
 
-int run_own_dialect(std::vector<std::string> argv) {
-  CLI::App app{"lbctl: control and inspect lbd, the DPDK L4 load balancer"};
+std::vector<std::pair<const CLI::App*, const CommandSpec*>> declare_own_dialect(CLI::App& app,
+                                                                                Globals& globals,
+                                                                                Arguments& args) {
   app.name("lbctl");
   app.footer(kFooter);
   app.require_subcommand(1);
@@ -202,20 +208,27 @@ int run_own_dialect(std::vector<std::string> argv) {
   app.fallthrough();
   app.set_version_flag("--version", std::string("lbctl ") + LBCTL_VERSION);
 
-  Globals globals;
   globals.socket = ctl::kDefaultSocketPath;
   app.add_option("-S,--socket", globals.socket, "lbd's control socket")
       ->envname("LBD_SOCKET")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->type_name("PATH");
   app.add_flag("--json", globals.json, "Print lbd's result as JSON");
 
-  Arguments arguments;
   std::vector<std::pair<const CLI::App*, const CommandSpec*>> subcommands;
   for (const CommandSpec& spec : kCommands) {
     CLI::App* sub = app.add_subcommand(std::string(spec.name), std::string(spec.summary));
-    if (spec.declare != nullptr) spec.declare(*sub, arguments);
+    if (spec.declare != nullptr) spec.declare(*sub, args);
     subcommands.emplace_back(sub, &spec);
   }
+  return subcommands;
+}
+
+int run_own_dialect(std::vector<std::string> argv) {
+  CLI::App app{"lbctl: control and inspect lbd, the DPDK L4 load balancer"};
+  Globals globals;
+  Arguments arguments;
+  const auto subcommands = declare_own_dialect(app, globals, arguments);
 
   // CLI11 wants the arguments after the program name, last one first.
   std::vector<std::string> reversed(argv.rbegin(), argv.rend() - 1);

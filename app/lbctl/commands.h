@@ -1,5 +1,5 @@
 // lbctl's own dialect: one table of subcommands that drives parsing, help
-// and (later) shell completion.
+// and shell completion (completion_command.h).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -66,6 +66,14 @@ class UsageError : public std::invalid_argument {
 };
 
 std::span<const CommandSpec> commands();
+
+// lbctl's own dialect on `app`: its global options bound to `globals`, one
+// subcommand per entry of commands() with its options bound to `args`.
+// Returns each subcommand beside its entry. Parsing and the completion
+// script both start here, so neither can know a command the other does not.
+std::vector<std::pair<const CLI::App*, const CommandSpec*>> declare_own_dialect(CLI::App& app,
+                                                                                Globals& globals,
+                                                                                Arguments& args);
 
 // Parses argv (lbctl's own dialect) and runs the command; returns the exit
 // status.

@@ -1,5 +1,6 @@
 #include "edit_commands.h"
 
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -87,7 +88,7 @@ void service_options(CLI::App& cmd, Arguments& args, bool editing) {
   cmd.add_option_function<std::string>(
          "-s,--scheduler", [&f](const std::string& v) { f["scheduler"] = v; },
          "Scheduler: rr, wrr, lc, wlc (default), lblc, lblcr, dh, sh, sed, nq, fo, ovf, mh, twos")
-      ->type_name("NAME");
+      ->type_name("SCHEDULER");
   cmd.add_option_function<std::string>(
          "-b,--sched-flags",
          [&f](const std::string& v) {
@@ -143,10 +144,17 @@ void add_action(CLI::App& sub, Arguments& args, const char* name, const char* su
                 bool takes_real, const std::function<void(CLI::App&)>& options) {
   CLI::App* cmd = sub.add_subcommand(name, summary);
   cmd->callback([&args, name] { args.action = name; });
-  cmd->add_option("service", args.words, kServiceHelp)->required()->type_name("SERVICE");
+  cmd->add_option("service", args.words, kServiceHelp)
+      ->required()
+      ->expected(1)
+      ->type_name("SERVICE");
   if (takes_real) {
     // Positionals fill `words` in order: SERVICE then REAL.
     cmd->get_option("service")->expected(2);
+    // The type words also tell the completion script what each one is: a
+    // real server to add is new, one to change or remove exists.
+    cmd->get_option("service")->type_name(std::string_view(name) == "add" ? "SERVICE ADDRESS[:PORT]"
+                                                                          : "SERVICE REAL");
     cmd->get_option("service")->description(std::string(kServiceHelp) + "; then " + kRealHelp);
   }
   if (options) options(*cmd);
@@ -216,7 +224,8 @@ int run_real(const Globals& globals, const Arguments& args) {
 void declare_weight(CLI::App& sub, Arguments& args) {
   sub.add_option("words", args.words, "SERVICE REAL WEIGHT (weight 0..65535)")
       ->required()
-      ->expected(3);
+      ->expected(3)
+      ->type_name("SERVICE REAL WEIGHT");
 }
 
 int run_weight(const Globals& globals, const Arguments& args) {
@@ -234,7 +243,10 @@ int run_weight(const Globals& globals, const Arguments& args) {
 }
 
 void declare_drain(CLI::App& sub, Arguments& args) {
-  sub.add_option("words", args.words, "SERVICE REAL")->required()->expected(2);
+  sub.add_option("words", args.words, "SERVICE REAL")
+      ->required()
+      ->expected(2)
+      ->type_name("SERVICE REAL");
 }
 
 int run_drain(const Globals& globals, const Arguments& args) {
@@ -250,7 +262,8 @@ int run_drain(const Globals& globals, const Arguments& args) {
 void declare_enable(CLI::App& sub, Arguments& args) {
   sub.add_option("words", args.words, "SERVICE [REAL]: a whole service, or one real server")
       ->required()
-      ->expected(1, 2);
+      ->expected(1, 2)
+      ->type_name("SERVICE [REAL]");
 }
 
 namespace {
@@ -288,7 +301,8 @@ void declare_lookup(CLI::App& sub, Arguments& args) {
                  "tcp|udp CLIENT:PORT VIP:PORT (e.g. tcp 203.0.113.7:40000 "
                  "198.18.1.100:80)")
       ->required()
-      ->expected(3);
+      ->expected(3)
+      ->type_name("tcp|udp CLIENT:PORT VIP:PORT");
 }
 
 json lookup_request(const Arguments& args) {
@@ -338,12 +352,20 @@ std::string format_lookup(const json& result) {
 
 void declare_save(CLI::App& sub, Arguments& args) {
   sub.add_option("path", args.words, "Where to write (default: the file lbd was started with)")
-      ->expected(0, 1);
+      ->expected(0, 1)
+      ->type_name("PATH");
 }
 
 json save_request(const Arguments& args) {
   if (args.words.empty()) return nullptr;
-  return {{"path", args.words.front()}};
+  const std::string& path = args.words.front();
+  if (path.empty()) throw UsageError("PATH is empty: give a file name, or none for lbd's file");
+  // lbd writes the file from its own working directory (/ under systemd):
+  // a relative PATH means the operator's.
+  std::error_code error;
+  const std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  if (error) throw UsageError(fmt::format("'{}': {}", path, error.message()));
+  return {{"path", absolute.string()}};
 }
 
 std::string format_save(const json& result) {

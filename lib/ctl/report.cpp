@@ -368,6 +368,11 @@ std::string format_reload(const nlohmann::json& result) {
     out +=
         fmt::format("kept run-time settings the file does not change: {}\n", fmt::join(kept, ", "));
   }
+  // Said because it cannot be undone: the edits are gone from lbd.
+  if (const auto it = result.find("discarded_live_edits");
+      it != result.end() && it->is_boolean() && it->get<bool>()) {
+    out += "discarded live edits that had not been saved: the file's services run now\n";
+  }
   return out;
 }
 

@@ -223,3 +223,23 @@ TEST_CASE("lbctl exits 1 with a reason when lbd cannot answer") {
           "(unknown_command)\n");
   }
 }
+
+TEST_CASE("lbctl save PATH sends lbd an absolute path") {
+  TempDir dir;
+  const std::string sock = dir.file("lbd.sock");
+  FakeLbd lbd(sock);  // has no `save`: the request is logged, then refused
+  const std::string cwd = std::filesystem::current_path().string();
+  CHECK(run(dir, kLbctl, "lbctl", {"save", "backup.yaml"}, sock).status == 1);
+  CHECK(run(dir, kLbctl, "lbctl", {"save", "/etc/lbd/copy.yaml"}, sock).status == 1);
+  CHECK(run(dir, kLbctl, "lbctl", {"save"}, sock).status == 1);
+  const auto saves = lbd.log.args_of("save");
+  REQUIRE(saves.size() == 3);
+  CHECK(saves[0] == json{{"path", cwd + "/backup.yaml"}});
+  CHECK(saves[1] == json{{"path", "/etc/lbd/copy.yaml"}});
+  CHECK(saves[2] == json::object());  // lbd's own file
+
+  const Outcome empty = run(dir, kLbctl, "lbctl", {"save", ""}, sock);
+  CHECK(empty.status == 2);
+  CHECK(empty.err.starts_with("lbctl: save: PATH is empty"));
+  CHECK(lbd.log.args_of("save").size() == 3);
+}

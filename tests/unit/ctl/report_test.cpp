@@ -238,3 +238,13 @@ TEST_CASE("services and stats: traffic counters and rates when lbd sends them") 
                              "12730 bytes\n"
                              "Ports:\n"));
 }
+
+TEST_CASE("reload says when it discarded unsaved live edits") {
+  CHECK(lb::ctl::format_reload(
+            {{"services", 2}, {"firewall_mark_rules", 0}, {"discarded_live_edits", false}}) ==
+        "configuration reloaded: 2 service(s), 0 firewall-mark rule(s)\n");
+  CHECK(lb::ctl::format_reload(
+            {{"services", 2}, {"firewall_mark_rules", 0}, {"discarded_live_edits", true}}) ==
+        "configuration reloaded: 2 service(s), 0 firewall-mark rule(s)\n"
+        "discarded live edits that had not been saved: the file's services run now\n");
+}

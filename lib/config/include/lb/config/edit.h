@@ -5,7 +5,7 @@
 // Pure values on the control side. The caller applies edits to a copy and
 // publishes it only when apply_edits and check both succeed: all or nothing.
 // The operations' JSON form is the control protocol's `edit` request (see
-// README.md "Control protocol").
+// conf/README.md, `control`).
 #pragma once
 
 #include <optional>

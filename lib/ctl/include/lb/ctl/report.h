@@ -23,7 +23,8 @@ std::string format_stats(const nlohmann::json& stats_result);
 // persistence and one-packet scheduling, each real server with its
 // persistent connections and thresholds.
 std::string format_services(const nlohmann::json& services_result);
-// lbctl reload: what lbd now runs.
+// lbctl reload: what lbd now runs, the run-time settings it kept and
+// whether unsaved live edits were discarded.
 std::string format_reload(const nlohmann::json& reload_result);
 
 // lbctl connections. The table arrives in pages and may hold millions of
