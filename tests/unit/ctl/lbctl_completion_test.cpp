@@ -249,7 +249,7 @@ TEST_CASE("lbctl completion: option values") {
     CHECK(replies(dir, "lbctl service edit udp:198.18.1.100:53 --one-packet ") ==
           std::vector<std::string>{"yes", "no"});
     CHECK(replies(dir, "lbctl import --from ") ==
-          std::vector<std::string>{"keepalived", "lvs.cf", "ldirectord"});
+          std::vector<std::string>{"ipvsadm", "keepalived", "lvs.cf", "ldirectord"});
     CHECK(replies(dir, "lbctl lookup ") == std::vector<std::string>{"tcp", "udp"});
     CHECK(replies(dir, "lbctl lookup u") == std::vector<std::string>{"udp"});
     CHECK(replies(dir, "lbctl set timeouts.est") ==
