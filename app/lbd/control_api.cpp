@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <lb/config/load.h>
+#include <lb/metrics/render.h>
 #include <lb/sched/model.h>
 
 #include "connections_api.h"
@@ -150,6 +151,10 @@ json stats_json(const dataplane::Dataplane& dp) {
             {"reused", reused},
             {"bytes_per_connection", dp.connections().bytes_per_connection()},
             {"memory_bytes", dp.connections().bytes()}}}};
+}
+
+std::string metrics_page(const ControlContext& ctx) {
+  return metrics::render(status_json(ctx), services_json(ctx.dataplane), stats_json(ctx.dataplane));
 }
 
 json reload(ControlContext& ctx) {

@@ -32,6 +32,9 @@ void register_commands(ctl::Dispatcher& dispatcher, ControlContext& ctx);
 nlohmann::json status_json(const ControlContext& ctx);
 nlohmann::json services_json(const dataplane::Dataplane& dp);
 nlohmann::json stats_json(const dataplane::Dataplane& dp);
+// The Prometheus page (lib/metrics) from the three objects above, so that it
+// shows what `lbctl --json status/services/stats` would at this moment.
+std::string metrics_page(const ControlContext& ctx);
 // Re-reads the configuration file and applies it (see reload.h). Throws
 // ctl::CtlError: invalid_config (every error, one per line),
 // restart_required, or rejected.

@@ -8,13 +8,15 @@
 // serves, STOPPING=1 when it stops.
 //
 // Start-up order: configuration (all errors reported, nothing started on any),
-// control socket, EAL, data plane (ports, tables, snapshot), workers; then the
-// control thread serves lbctl and does housekeeping until SIGINT/SIGTERM,
-// when everything stops in reverse order.
+// control socket and metrics address, EAL, data plane (ports, tables,
+// snapshot), workers, metrics endpoint; then the control thread serves lbctl
+// and metrics scrapes and does housekeeping until SIGINT/SIGTERM, when
+// everything stops in reverse order.
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include <fmt/format.h>
@@ -34,6 +36,7 @@
 #include "change_log.h"
 #include "control_api.h"
 #include "event_loop.h"
+#include "metrics_server.h"
 #include "sd_notify.h"
 
 namespace {
@@ -55,6 +58,8 @@ int run(const lb::config::Config& cfg, const std::string& config_path, const std
   options.idle_timeout = std::chrono::milliseconds(cfg.control.idle_timeout_ms);
   lb::ctl::ControlServer server(cfg.control.socket, lb::daemon::logged_handler(dispatcher, served),
                                 options);
+  std::optional<lb::daemon::MetricsServer> metrics;
+  if (cfg.metrics.listen) metrics.emplace(*cfg.metrics.listen);
 
   const auto eal_args = lb::dataplane::eal_args(cfg, argv0);
   spdlog::info("DPDK EAL arguments: {}", fmt::join(eal_args.begin() + 1, eal_args.end(), " "));
@@ -68,6 +73,13 @@ int run(const lb::config::Config& cfg, const std::string& config_path, const std
 
     lb::daemon::EventLoop loop(10ms);
     loop.watch(server.fd(), [&server] { server.process(); });
+    if (metrics) {
+      metrics->start();
+      loop.watch(metrics->fd(), [&metrics, &ctx] {
+        metrics->process([&ctx] { return lb::daemon::metrics_page(ctx); });
+      });
+      spdlog::info("metrics endpoint: http://{}/metrics", metrics->address().to_string());
+    }
     dp.start();
     spdlog::info("lbd {} ready: {} service(s), control socket {}", LBD_VERSION, cfg.services.size(),
                  cfg.control.socket);
@@ -87,6 +99,7 @@ int run(const lb::config::Config& cfg, const std::string& config_path, const std
     served = nullptr;
     lb::daemon::notify_systemd("STOPPING=1");
     spdlog::info("{} received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    if (metrics) metrics->stop();
     dp.stop();
   } catch (const std::exception& e) {
     spdlog::error("{}", e.what());

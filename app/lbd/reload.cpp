@@ -61,6 +61,7 @@ std::vector<std::string> needs_restart(const config::Config& a, const config::Co
   check(a.logging.syslog != b.logging.syslog, "logging.syslog");
   check(a.logging.syslog_socket != b.logging.syslog_socket, "logging.syslog_socket");
   check(a.logging.syslog_facility != b.logging.syslog_facility, "logging.syslog_facility");
+  check(a.metrics.listen != b.metrics.listen, "metrics.listen");
   compare_ports(a, b, out);
   check(a.neighbors.table_size != b.neighbors.table_size, "neighbors.table_size");
   check(a.neighbors.reachable_ms != b.neighbors.reachable_ms, "neighbors.reachable_ms");

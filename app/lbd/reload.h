@@ -3,8 +3,9 @@
 // Services, firewall-mark rules, connection timeouts and static neighbours
 // change live: a new snapshot is published and established connections
 // continue. Everything else (ports, lcores, memory, table sizes, the control
-// socket) is fixed when lbd starts; a file that changes it is refused with
-// the list of what would need a restart. Control thread only.
+// socket, the metrics endpoint) is fixed when lbd starts; a file that changes
+// it is refused with the list of what would need a restart. Control thread
+// only.
 #pragma once
 
 #include <string>

@@ -214,6 +214,52 @@ LoggingConfig parse_logging(Reader& reader, const Field& field) {
   return logging;
 }
 
+// "ADDRESS:PORT" for a TCP listener: an IPv4 address the host can bind
+// (0.0.0.0 for all of them, loopback included) and a port 1..65535.
+std::optional<ListenAddress> read_listen_address(Reader& reader, const Field& field) {
+  auto text = read_string(reader, field);
+  if (!text) return std::nullopt;
+  const size_t colon = text->rfind(':');
+  const auto addr = colon == std::string::npos
+                        ? std::nullopt
+                        : packet::Ipv4Addr::parse(std::string_view(*text).substr(0, colon));
+  if (!addr) {
+    reader.error(field,
+                 "expected ADDRESS:PORT, an IPv4 address and a TCP port (e.g. "
+                 "127.0.0.1:9100), got " +
+                     describe(field.node));
+    return std::nullopt;
+  }
+  const std::string_view digits = std::string_view(*text).substr(colon + 1);
+  const bool numeric =
+      !digits.empty() && digits.size() <= 5 && std::all_of(digits.begin(), digits.end(), is_digit);
+  const int64_t port = numeric ? std::stoll(std::string(digits)) : 0;
+  if (port < 1 || port > 65535) {
+    reader.error(field,
+                 "expected a TCP port 1..65535 after the colon, got " + describe(field.node));
+    return std::nullopt;
+  }
+  const uint32_t first_octet = addr->host() >> 24;
+  std::string_view problem;
+  if (first_octet == 0 && addr->host() != 0) problem = "in 0.0.0.0/8, \"this network\"";
+  if (first_octet >= 224 && first_octet < 240) problem = "multicast";
+  if (first_octet >= 240) problem = "reserved or broadcast";
+  if (!problem.empty()) {
+    reader.error(field, fmt::format("expected an address of this host to listen on (or 0.0.0.0 "
+                                    "for all), got {} ({})",
+                                    addr->to_string(), problem));
+    return std::nullopt;
+  }
+  return ListenAddress{*addr, static_cast<uint16_t>(port)};
+}
+
+MetricsConfig parse_metrics(Reader& reader, const Field& field) {
+  MetricsConfig metrics;
+  const MapReader map(reader, field, {"listen"});
+  if (auto f = map.get("listen")) metrics.listen = read_listen_address(reader, *f);
+  return metrics;
+}
+
 PortConfig parse_port(Reader& reader, const Field& field, PortSites& sites) {
   PortConfig port;
   const MapReader map(reader, field,
@@ -375,8 +421,8 @@ Parsed parse_config(Reader& reader, const Field& document) {
   Config& config = parsed.config;
   Sites& sites = parsed.sites;
   const MapReader map(reader, document,
-                      {"eal", "lcores", "control", "logging", "ports", "neighbors", "connections",
-                       "services", "firewall_marks"});
+                      {"eal", "lcores", "control", "logging", "metrics", "ports", "neighbors",
+                       "connections", "services", "firewall_marks"});
   // An absent section reads as an empty one: every key takes its default.
   auto section = [&](std::string_view key) {
     auto field = map.get(key);
@@ -386,6 +432,7 @@ Parsed parse_config(Reader& reader, const Field& document) {
   config.lcores = parse_lcores(reader, section("lcores"), sites);
   config.control = parse_control(reader, section("control"));
   config.logging = parse_logging(reader, section("logging"));
+  config.metrics = parse_metrics(reader, section("metrics"));
   if (auto f = map.require("ports")) config.ports = parse_ports(reader, *f, sites);
   config.neighbors = parse_neighbors(reader, section("neighbors"), config, sites);
   config.connections = parse_connections(reader, section("connections"));

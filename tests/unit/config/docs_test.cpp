@@ -64,6 +64,7 @@ TEST_CASE("conf/README.md has a table row for every key of every map") {
       {"lcores: {zz_unknown: 1}\n" + kPort, "## `lcores`"},
       {"control: {zz_unknown: 1}\n" + kPort, "## `control`"},
       {"logging: {zz_unknown: 1}\n" + kPort, "## `logging`"},
+      {"metrics: {zz_unknown: 1}\n" + kPort, "## `metrics`"},
       {"ports:\n  - {name: ext, device: net_null0, address: 198.18.1.1/24, zz_unknown: 1}\n",
        "## `ports`"},
       {kPort + "neighbors: {zz_unknown: 1}\n", "## `neighbors`", "Each `static` entry"},

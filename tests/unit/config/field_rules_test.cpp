@@ -28,9 +28,7 @@ TEST_CASE("unknown keys are errors at every level, listing the expected keys") {
   check_cases({
       {"servces: []\n",
        "t.yaml:6:1: servces: unknown key \"servces\", expected one of: eal, lcores, control, "
-       "logging, "
-       "ports, "
-       "neighbors, connections, services, firewall_marks"},
+       "logging, metrics, ports, neighbors, connections, services, firewall_marks"},
       {"eal: {hugepages: on}\n",
        "t.yaml:6:7: eal.hugepages: unknown key \"hugepages\", expected one of: huge_pages, "
        "memory_mb, mbufs, file_prefix, log_level, extra_args"},
@@ -328,4 +326,58 @@ TEST_CASE("control and logging keys: ranges, words, socket paths") {
   CHECK(errors_of(with_port("logging: {syslog_socket: /" + std::string(107, 's') + "}\n")) ==
         Lines{"t.yaml:6:26: logging.syslog_socket: a Unix socket path is at most 107 bytes, got "
               "108 bytes"});
+}
+
+TEST_CASE("metrics.listen: an IPv4 address of this host and a TCP port") {
+  const std::string kAddressPort =
+      "expected ADDRESS:PORT, an IPv4 address and a TCP port (e.g. 127.0.0.1:9100), got ";
+  const std::string kPort = "expected a TCP port 1..65535 after the colon, got ";
+  const std::string kLocal =
+      "expected an address of this host to listen on (or 0.0.0.0 for all), "
+      "got ";
+  check_cases({
+      {"metrics: {listen: 9100}\n", "t.yaml:6:19: metrics.listen: " + kAddressPort + "\"9100\""},
+      {"metrics: {listen: \"localhost:9100\"}\n",
+       "t.yaml:6:19: metrics.listen: " + kAddressPort + "\"localhost:9100\""},
+      {"metrics: {listen: \"[::1]:9100\"}\n",
+       "t.yaml:6:19: metrics.listen: " + kAddressPort + "\"[::1]:9100\""},
+      {"metrics: {listen: \":9100\"}\n",
+       "t.yaml:6:19: metrics.listen: " + kAddressPort + "\":9100\""},
+      {"metrics: {listen: \"127.0.0.1:0\"}\n",
+       "t.yaml:6:19: metrics.listen: " + kPort + "\"127.0.0.1:0\""},
+      {"metrics: {listen: \"127.0.0.1:65536\"}\n",
+       "t.yaml:6:19: metrics.listen: " + kPort + "\"127.0.0.1:65536\""},
+      {"metrics: {listen: \"127.0.0.1:\"}\n",
+       "t.yaml:6:19: metrics.listen: " + kPort + "\"127.0.0.1:\""},
+      {"metrics: {listen: \"127.0.0.1:http\"}\n",
+       "t.yaml:6:19: metrics.listen: " + kPort + "\"127.0.0.1:http\""},
+      {"metrics: {listen: \"127.0.0.1:-80\"}\n",
+       "t.yaml:6:19: metrics.listen: " + kPort + "\"127.0.0.1:-80\""},
+      {"metrics: {listen: \"224.0.0.1:9100\"}\n",
+       "t.yaml:6:19: metrics.listen: " + kLocal + "224.0.0.1 (multicast)"},
+      {"metrics: {listen: \"255.255.255.255:9100\"}\n",
+       "t.yaml:6:19: metrics.listen: " + kLocal + "255.255.255.255 (reserved or broadcast)"},
+      {"metrics: {listen: \"0.1.2.3:9100\"}\n",
+       "t.yaml:6:19: metrics.listen: " + kLocal + "0.1.2.3 (in 0.0.0.0/8, \"this network\")"},
+      {"metrics: {listen: \"\"}\n",
+       "t.yaml:6:19: metrics.listen: expected a non-empty string, got \"\""},
+      {"metrics: {listen: [127.0.0.1, 9100]}\n",
+       "t.yaml:6:19: metrics.listen: expected a non-empty string, got a list"},
+      {"metrics: {listen: }\n",
+       "t.yaml:6:11: metrics.listen: expected a non-empty string, got an empty value"},
+      {"metrics: {lisen: \"127.0.0.1:9100\"}\n",
+       "t.yaml:6:11: metrics.lisen: unknown key \"lisen\", expected one of: listen"},
+      {"metrics: [listen]\n", "t.yaml:6:10: metrics: expected a map with keys: listen; got a list"},
+  });
+  const auto listen = [](const std::string& yaml) {
+    const auto result = lb::test::load(with_port(yaml));
+    REQUIRE(result.config);
+    return result.config->metrics.listen;
+  };
+  CHECK(listen("metrics: {listen: \"127.0.0.1:9100\"}\n") ==
+        lb::config::ListenAddress{lb::packet::Ipv4Addr::from_octets(127, 0, 0, 1), 9100});
+  CHECK(listen("metrics: {listen: 0.0.0.0:65535}\n")->to_string() == "0.0.0.0:65535");
+  CHECK(listen("metrics: {listen: \"198.18.1.1:1\"}\n")->to_string() == "198.18.1.1:1");
+  CHECK_FALSE(listen("metrics:\n"));
+  CHECK_FALSE(listen("metrics: {}\n"));
 }

@@ -139,6 +139,7 @@ TEST_CASE("keys left out take the model's defaults") {
   CHECK_FALSE(c.logging.syslog);
   CHECK(c.logging.syslog_socket == "/dev/log");
   CHECK(c.logging.syslog_facility == 3);
+  CHECK_FALSE(c.metrics.listen);
   CHECK(c.neighbors.table_size == defaults.neighbors.table_size);
   CHECK(c.neighbors.reachable_ms == defaults.neighbors.reachable_ms);
   CHECK(c.neighbors.retry_ms == defaults.neighbors.retry_ms);

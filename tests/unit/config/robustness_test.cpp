@@ -55,14 +55,12 @@ TEST_CASE("documents that are not a map of sections") {
   CHECK(errors_of("~\n") == Lines{"t.yaml:1:1: ports: required key is missing"});
   CHECK(
       errors_of("lbd\n") ==
-      Lines{
-          "t.yaml:1:1: expected a map with keys: eal, lcores, control, logging, ports, neighbors, "
-          "connections, services, firewall_marks; got \"lbd\""});
+      Lines{"t.yaml:1:1: expected a map with keys: eal, lcores, control, logging, metrics, ports, "
+            "neighbors, connections, services, firewall_marks; got \"lbd\""});
   CHECK(
       errors_of("- ports: []\n") ==
-      Lines{
-          "t.yaml:1:1: expected a map with keys: eal, lcores, control, logging, ports, neighbors, "
-          "connections, services, firewall_marks; got a list"});
+      Lines{"t.yaml:1:1: expected a map with keys: eal, lcores, control, logging, metrics, ports, "
+            "neighbors, connections, services, firewall_marks; got a list"});
   CHECK(errors_of("? [a, b]\n: c\n" + with_port("")) ==
         Lines{"t.yaml:1:3: expected a key name, got a list"});
 }
@@ -98,7 +96,8 @@ TEST_CASE("wrong node types at every level are reported, never thrown") {
       {"services: {protocol: tcp}\n", "t.yaml:6:11: services: expected a list, got a map"},
       {"services: [tcp]\n",
        "t.yaml:6:12: services[0]: expected a map with keys: protocol, vip, port, fwmark, "
-       "scheduler, scheduler_flags, persistence, one_packet, quiesce_server, enabled, real_servers; got "
+       "scheduler, scheduler_flags, persistence, one_packet, quiesce_server, enabled, "
+       "real_servers; got "
        "\"tcp\""},
       {"services: [{protocol: [tcp], vip: {a: 1}, port: 80}]\n",
        "t.yaml:6:23: services[0].protocol: expected a non-empty string, got a list"},

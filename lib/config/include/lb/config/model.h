@@ -67,6 +67,22 @@ struct LoggingConfig {
   uint8_t syslog_facility = 3;  // the facility's code: daemon (3), local0..local7 (16..23)
 };
 
+// An address and TCP port to listen on, "127.0.0.1:9100".
+struct ListenAddress {
+  packet::Ipv4Addr addr;  // 0.0.0.0: every address of the host
+  uint16_t port = 0;
+
+  std::string to_string() const;
+  friend bool operator==(const ListenAddress&, const ListenAddress&) = default;
+};
+
+// The Prometheus endpoint: HTTP, GET /metrics, served by the kernel's TCP
+// stack (on loopback, a management interface, or a port's own address
+// through its exception path), never by the data plane.
+struct MetricsConfig {
+  std::optional<ListenAddress> listen;  // none: no endpoint
+};
+
 struct PortConfig {
   std::string name;    // operator's name, e.g. "ext"; used by lbctl and in counters
   std::string device;  // DPDK devargs: a PCI address or a vdev string ("net_af_xdp0,iface=eth1")
@@ -116,6 +132,7 @@ struct Config {
   LcoreConfig lcores;
   ControlConfig control;
   LoggingConfig logging;
+  MetricsConfig metrics;
   std::vector<PortConfig> ports;
   NeighborConfig neighbors;
   std::vector<StaticNeighbor> static_neighbors;
