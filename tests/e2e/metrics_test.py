@@ -8,7 +8,7 @@
   and its numbers are those of `lbctl --json status/services/stats` read
   just before and just after the scrape: counters between the two reads,
   gauges within them, fixed values equal; per-real-server traffic counters
-  and rates are compared when lbd's services carry them (`stats`, `rates`);
+  and rates (`stats`, `rates` of every service and real server) too;
 - the content type is Prometheus' text format; `/` is an index, other paths
   404; concurrent scrapes all succeed;
 - a reload that changes metrics.listen is refused as needing a restart;
@@ -155,10 +155,9 @@ def compare_all(t, page, st1, st2, sv1, sv2, status1, status2):
                         direction=d, **labels)
                     cmp(f"{labels} {d}bps", f"{prefix}_byte_rate", a[f"{d}bps"], b[f"{d}bps"],
                         direction=d, **labels)
-    print(f"     (services {'carry' if has_traffic else 'do not carry'} stats: "
-          f"per-service traffic {'compared' if has_traffic else 'not on the page'})")
-    if not has_traffic:
-        check("lbd_service_packets_total" not in page.types, "no traffic series without stats in the JSON")
+    check(has_traffic, "every service and real server carries its traffic counters, on the page as in lbctl")
+    check((page.get("lbd_service_connections_total", service=f"tcp:{VIP}:80") or 0) > 0,
+          "the HTTP service's connections are counted on the page")
 
     check(page.get("lbd_up") == 1, "lbd_up 1")
     check(page.get("lbd_build_info", version=status1["version"]) == 1,
