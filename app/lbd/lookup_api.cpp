@@ -100,8 +100,10 @@ json lookup_json(const dataplane::Dataplane& dp, const json& args) {
     if (const auto t = table.lookup(tkey, table.hash(tkey)); t.conn != nullptr) {
       const uint32_t slot = t.conn->dest_slot.load(std::memory_order_acquire);
       // A template whose server left the service is not used (the kernel's
-      // ip_vs_check_template): the scheduler decides again.
-      if (const sched::Dest* dest = svc->dest_by_slot(slot); dest != nullptr && dest->usable()) {
+      // ip_vs_check_template): the scheduler decides again. One whose server
+      // is drained (weight 0) or overloaded still is, as by the worker
+      // (worker_persist.cpp) and the kernel with expire_quiescent_template 0.
+      if (const sched::Dest* dest = svc->dest_by_slot(slot); dest != nullptr) {
         out["decided_by"] = "template";
         out["real_server"] = real_server(*dest, flow);
         if (auto e = connection_entry(*t.conn, dp.registry(), now)) out["template"] = std::move(*e);

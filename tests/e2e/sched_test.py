@@ -150,6 +150,19 @@ def main():
         served, errors = requests(t, MARKED, 10, ports=(80, 443))
         check(not errors and len(served) == 10 and len(set(served)) == 1,
               f"the mark service keeps a client on one server across ports 80 and 443: {served}")
+        # Draining the client's server keeps its template (the kernel's
+        # expire_quiescent_template 0): new connections still go there, and
+        # lookup says so.
+        if served:
+            held = RS_IPS[int(served[0][2:]) - 1]
+            t.lbctl("weight", "fwmark:80", held, "0")
+            look = json.loads(t.lbctl("--json", "lookup", "tcp", f"{CLIENT_IP}:40000", f"{MARKED}:443").stdout)
+            check(look.get("decided_by") == "template" and look.get("real_server", {}).get("address") == held,
+                  f"lookup: a drained server's template still decides ({look.get('decided_by')}, "
+                  f"{look.get('real_server')})")
+            again, errors = requests(t, MARKED, 3)
+            check(not errors and again == [served[0]] * 3, f"and new connections follow it ({again})")
+            t.lbctl("weight", "fwmark:80", held, "1")
 
         # Weight 0 by live reload: no new connections, the established one continues.
         keep = t.spawn("keepalive", t.ns["client"], [PYTHON, "-c", KEEPALIVE, DRAIN, CLIENT_IP],
