@@ -166,11 +166,10 @@ constexpr const char* kFooter =
     "ipvsadm dialect: when the first argument after lbctl's global options is an option\n"
     "(other than -h/--help/--version), lbctl reads the rest as ipvsadm 1.31 would and\n"
     "prints what ipvsadm prints, e.g. `lbctl -Ln`. Invoked as `ipvsadm` (a symlink to\n"
-    "lbctl) it speaks only that dialect, with the socket from $LBD_SOCKET. Supported\n"
-    "so far: -L/-l/--list with -n/--numeric, --thresholds, --persistent-conn (and\n"
-    "--exact, --sort); -L -c [-n] [--persistent-conn], where lbd also takes\n"
-    "-t/-u/-f SERVICE to list only that service's connections; -L --timeout;\n"
-    "--set tcp tcpfin udp.";
+    "lbctl) it speaks only that dialect, with the socket from $LBD_SOCKET: -A -E -D -C\n"
+    "-a -e -d (live edits), -R/-S (rule files), -L/-l with -n, -c, --stats, --rate,\n"
+    "--thresholds, --persistent-conn, --tun-info, --exact, --sort, --timeout; -Z;\n"
+    "--set tcp tcpfin udp. Invoked as ipvsadm, -h prints ipvsadm's own help.";
 
 bool known_command(std::string_view word) {
   for (const CommandSpec& spec : kCommands) {
