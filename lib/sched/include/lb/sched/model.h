@@ -44,7 +44,7 @@ struct RealServerSpec {
   // disable; Piranha's `active = 0`). Enabling it again keeps its counters.
   bool enabled = true;
   // This real server's own check, replacing its service's (`health.check`).
-  std::optional<health::CheckSpec> check;
+  std::optional<health::CheckSpec> check{};
 };
 
 // Scheduler flags, ipvsadm -b: the kernel's IP_VS_SVC_F_SCHED1..3. sh and mh
@@ -90,10 +90,10 @@ struct ServiceSpec {
   // Health checks of the real servers and what a failure does. Carried here
   // so that edits, saves and change logs treat them as any other field;
   // schedulers never read them.
-  health::HealthSpec health;
+  health::HealthSpec health{};
   // Takes new connections while every real server is down (ldirectord
   // `fallback`, keepalived `sorry_server`); not checked itself.
-  std::optional<RealServerSpec> sorry_server;
+  std::optional<RealServerSpec> sorry_server{};
   // In the order they were added (the config file's order). The kernel keeps
   // the newest real server first; Service reverses this list to match.
   std::vector<RealServerSpec> real_servers;
