@@ -23,6 +23,11 @@ class Schedule {
   void set(uint64_t id, uint64_t due_ms);
   void remove(uint64_t id);
   bool contains(uint64_t id) const { return due_.count(id) != 0; }
+  std::optional<uint64_t> due(uint64_t id) const {
+    const auto it = due_.find(id);
+    if (it == due_.end()) return std::nullopt;
+    return it->second;
+  }
   size_t size() const noexcept { return due_.size(); }
 
   std::optional<uint64_t> next_due() const;
