@@ -25,7 +25,6 @@ TlsClient::TlsClient() : ctx_(SSL_CTX_new(TLS_client_method())) {
   // Servers answering "Connection: close" often close without close_notify:
   // that is the end of the response, not an attack on it.
   SSL_CTX_set_options(ctx_, SSL_OP_IGNORE_UNEXPECTED_EOF);
-  SSL_CTX_set_min_proto_version(ctx_, TLS1_VERSION);
 }
 
 TlsClient::~TlsClient() {
