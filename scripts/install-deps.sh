@@ -9,6 +9,7 @@ packages=(
   build-essential meson ninja-build pkg-config
   dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev
   libyaml-cpp-dev libfmt-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libcpp-httplib-dev catch2 libbenchmark-dev
+  libpcre2-dev libssl-dev
   # tests and demo: namespaces, packet crafting, real clients and servers
   iproute2 ethtool procps python3 python3-scapy curl iputils-ping socat nginx-light tcpdump
 )

@@ -31,8 +31,9 @@ enum class CheckType : uint8_t {
 // inhibit_on_failure).
 enum class OnFailure : uint8_t { kRemove, kQuiesce };
 
-// An expected string: a substring, or an ECMAScript regex searched in the
-// text (Piranha use_regex, ldirectord receive). Empty: anything matches.
+// An expected string: a substring, or a regex searched in the text (Piranha
+// use_regex, ldirectord receive). Regexes are PCRE2 (Perl-compatible, as
+// ldirectord's; ECMAScript patterns mean the same). Empty: anything matches.
 struct Expect {
   std::string text;
   bool regex = false;
@@ -57,17 +58,18 @@ struct CheckSpec {
 
   // kHttp / kHttps
   std::string path = "/";
-  std::string host;                      // Host header; empty: the address checked
-  std::vector<uint16_t> expect_status;   // empty: any 2xx or 3xx
-  Expect expect_body;                    // searched in the body
+  std::string host;                     // Host header; empty: the address checked
+  std::vector<uint16_t> expect_status;  // empty: any 2xx or 3xx
+  Expect expect_body;                   // searched in the body
 
   // kSendExpect / kUdp: bytes to send (escapes \n \r \t \\ already decoded)
   // and what the reply must contain.
   std::string send;
   Expect expect;
 
-  // kProgram: a command line (split on blanks, no shell); success is exit
-  // status 0 and, when `expect` is set, its output matching it.
+  // kProgram: a command line (split on blanks, '...' and "..." quote; no
+  // shell); success is exit status 0 and, when `expect` is set, its output
+  // (stdout) matching it.
   std::string command;
 
   // For a tunnelled real server: probe it as a client would reach it, with
