@@ -199,7 +199,7 @@ TEST_CASE("edit: malformed operations are bad requests, never exceptions") {
       refusal(json::array({{{"op", "add_service"}, {"service", web_with({{"colour", "red"}})}}})) ==
       "bad_request: \"service\": unknown field \"colour\", expected one of: protocol, vip, "
       "port, fwmark, scheduler, sched_flags, persistent, netmask, one_packet, enabled, "
-      "quiesce_server");
+      "quiesce_server, health, sorry_server");
   CHECK(refusal(json::array(
             {{{"op", "add_service"},
               {"service", {{"protocol", "tcp"}, {"vip", "198.18.1.9"}, {"port", "80"}}}}})) ==
