@@ -117,7 +117,10 @@ CheckSpec check_of(const json& object, const std::optional<CheckSpec>& current) 
   if (member(object, "port") != nullptr) {
     check.port = static_cast<uint16_t>(integer(object, "port", 1, 65535));
   }
+  // A timeout at its default follows the interval (health.h).
+  const bool default_timeout = check.timeout_ms == default_timeout_ms(check.interval_ms);
   number("interval_ms", check.interval_ms, kMinCheckIntervalMs, kMaxCheckIntervalMs);
+  if (default_timeout) check.timeout_ms = default_timeout_ms(check.interval_ms);
   number("timeout_ms", check.timeout_ms, kMinCheckTimeoutMs, kMaxCheckTimeoutMs);
   number("rise", check.rise, 1, kMaxRiseFall);
   number("fall", check.fall, 1, kMaxRiseFall);

@@ -131,7 +131,7 @@ std::string check_text(const health::CheckSpec& check) {
   };
   number("port", check.port, defaults.port);
   number("interval_ms", check.interval_ms, defaults.interval_ms);
-  number("timeout_ms", check.timeout_ms, defaults.timeout_ms);
+  number("timeout_ms", check.timeout_ms, default_timeout_ms(check.interval_ms));
   number("rise", check.rise, defaults.rise);
   number("fall", check.fall, defaults.fall);
   number("service_timeout_ms", check.service_timeout_ms, defaults.service_timeout_ms);

@@ -138,6 +138,7 @@ std::optional<CheckSpec> parse_check(Reader& reader, const Field& field, CheckSi
   }
   read_int_key(reader, map, "interval_ms", check.interval_ms, kMinCheckIntervalMs,
                kMaxCheckIntervalMs);
+  check.timeout_ms = default_timeout_ms(check.interval_ms);
   read_int_key(reader, map, "timeout_ms", check.timeout_ms, kMinCheckTimeoutMs, kMaxCheckTimeoutMs);
   read_int_key(reader, map, "rise", check.rise, 1, kMaxRiseFall);
   read_int_key(reader, map, "fall", check.fall, 1, kMaxRiseFall);

@@ -32,6 +32,15 @@ inline constexpr size_t kMaxHostHeader = 255;
 inline constexpr uint32_t kMinHttpStatus = 100;
 inline constexpr uint32_t kMaxHttpStatus = 599;
 
+// A check's timeout when none is given: the model's default (3000 ms), or
+// the interval when that is shorter, so that `interval_ms: 1000` alone is a
+// valid check. A timeout at this default follows the interval when a live
+// edit changes only the interval.
+constexpr uint32_t default_timeout_ms(uint32_t interval_ms) noexcept {
+  return interval_ms < health::CheckSpec{}.timeout_ms ? interval_ms
+                                                      : health::CheckSpec{}.timeout_ms;
+}
+
 std::string_view check_type_name(health::CheckType type) noexcept;
 std::optional<health::CheckType> parse_check_type(std::string_view name) noexcept;
 // "tcp, http, https, send_expect, udp, program"
