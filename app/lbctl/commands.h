@@ -19,6 +19,25 @@ class App;
 
 namespace lb::lbctl {
 
+// The health-check options of `service add|edit` and `real add|edit`
+// (check_options.h), kept apart from `fields` until the command runs: they
+// combine into one `check` object, and conflicting ones are refused then.
+struct CheckArguments {
+  std::optional<std::string> type;  // --check TYPE: a new check
+  // The check's other options as given ("--interval", "2s"), converted when
+  // the command runs so that a bad value is a usage error naming its option.
+  std::vector<std::pair<std::string, std::string>> options;
+  bool none = false;  // --no-check
+};
+
+struct HealthArguments {
+  CheckArguments check;
+  std::optional<std::string> on_failure;     // --on-failure
+  std::optional<std::string> sorry;          // --sorry ADDRESS[:PORT]
+  std::optional<std::string> sorry_forward;  // --sorry-forward METHOD
+  bool no_sorry = false;                     // --no-sorry
+};
+
 // What the subcommands' own options and arguments parse into.
 struct Arguments {
   std::optional<std::string> service;    // connections --service
@@ -29,6 +48,7 @@ struct Arguments {
   std::string action;
   std::vector<std::string> words;
   nlohmann::json fields = nlohmann::json::object();
+  HealthArguments health;
   // import [--from FORMAT] FILE [-o OUT]
   std::optional<std::string> import_from;
   std::string import_file;

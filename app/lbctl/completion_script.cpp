@@ -11,6 +11,7 @@
 #include <fmt/ranges.h>
 #include <CLI/CLI.hpp>
 
+#include <lb/config/health.h>
 #include <lb/conn/tcp_state.h>
 #include <lb/import/formats.h>
 #include <lb/sched/model.h>
@@ -47,6 +48,15 @@ constexpr std::array kTypeKinds = {
     TypeKind{"SECONDS", "none"},
     TypeKind{"MASK", "none"},
     TypeKind{"WEIGHT", "none"},
+    TypeKind{"CHECK", "check_type"},
+    TypeKind{"remove|quiesce", "on_failure"},
+    TypeKind{"DURATION", "none"},
+    TypeKind{"URL-PATH", "none"},
+    TypeKind{"HOST", "none"},
+    TypeKind{"CODES", "none"},
+    TypeKind{"TEXT", "none"},
+    TypeKind{"REGEX", "none"},
+    TypeKind{"COMMAND", "none"},
 };
 
 // The words a fixed kind completes to, from the code that accepts them.
@@ -71,6 +81,13 @@ std::vector<std::string> kind_words(std::string_view kind) {
     words = {"yes", "no"};
   } else if (kind == "protocol") {
     words = {"tcp", "udp"};
+  } else if (kind == "check_type") {
+    for (auto type :
+         {health::CheckType::kTcp, health::CheckType::kHttp, health::CheckType::kHttps,
+          health::CheckType::kSendExpect, health::CheckType::kUdp, health::CheckType::kProgram})
+      words.emplace_back(config::check_type_name(type));
+  } else if (kind == "on_failure") {
+    words = {"remove", "quiesce"};
   } else if (kind == "setting") {
     words.emplace_back("expire_nodest_conn");
     for (std::string_view name : conn::kTimeoutNames)
@@ -79,8 +96,9 @@ std::vector<std::string> kind_words(std::string_view kind) {
   return words;
 }
 
-constexpr std::array<std::string_view, 7> kFixedKinds = {
-    "scheduler", "sched_flags", "method", "format", "boolean", "protocol", "setting"};
+constexpr std::array<std::string_view, 9> kFixedKinds = {"scheduler", "sched_flags", "method",
+                                                         "format",    "boolean",     "protocol",
+                                                         "setting",   "check_type",  "on_failure"};
 
 std::string_view kind_of(std::string_view type, std::string_view where) {
   for (const TypeKind& t : kTypeKinds) {

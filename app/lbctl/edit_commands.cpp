@@ -8,6 +8,8 @@
 
 #include <lb/ctl/connections.h>
 
+#include "check_options.h"
+
 namespace lb::lbctl {
 
 namespace {
@@ -166,10 +168,17 @@ void add_action(CLI::App& sub, Arguments& args, const char* name, const char* su
 
 void declare_service(CLI::App& sub, Arguments& args) {
   sub.require_subcommand(1);
-  add_action(sub, args, "add", "Add a virtual service", false,
-             [&args](CLI::App& cmd) { service_options(cmd, args, false); });
+  add_action(sub, args, "add", "Add a virtual service", false, [&args](CLI::App& cmd) {
+    service_options(cmd, args, false);
+    declare_check_options(cmd, args.health.check, true);
+    declare_service_health_options(cmd, args.health);
+  });
   add_action(sub, args, "edit", "Change a virtual service's settings (the ones given)", false,
-             [&args](CLI::App& cmd) { service_options(cmd, args, true); });
+             [&args](CLI::App& cmd) {
+               service_options(cmd, args, true);
+               declare_check_options(cmd, args.health.check, true);
+               declare_service_health_options(cmd, args.health);
+             });
   add_action(sub, args, "delete", "Delete a virtual service and its real servers", false, {});
 }
 
@@ -180,11 +189,13 @@ int run_service(const Globals& globals, const Arguments& args) {
     return send_edit(globals, {{"op", "delete_service"}, {"service", service}},
                      fmt::format("deleted service {}", name));
   }
-  service.update(args.fields);
-  if (args.action == "edit" && args.fields.empty()) {
+  const bool add = args.action == "add";
+  json fields = args.fields;
+  add_service_health(args.health, add, fields);
+  if (args.action == "edit" && fields.empty()) {
     throw UsageError("nothing to change: give at least one setting (e.g. -s rr)");
   }
-  const bool add = args.action == "add";
+  service.update(fields);
   return send_edit(globals, {{"op", add ? "add_service" : "edit_service"}, {"service", service}},
                    fmt::format("{} service {}", add ? "added" : "changed", name));
 }
@@ -193,10 +204,15 @@ int run_service(const Globals& globals, const Arguments& args) {
 
 void declare_real(CLI::App& sub, Arguments& args) {
   sub.require_subcommand(1);
-  add_action(sub, args, "add", "Add a real server to a service", true,
-             [&args](CLI::App& cmd) { real_options(cmd, args); });
+  add_action(sub, args, "add", "Add a real server to a service", true, [&args](CLI::App& cmd) {
+    real_options(cmd, args);
+    declare_check_options(cmd, args.health.check, false);
+  });
   add_action(sub, args, "edit", "Change a real server's settings (the ones given)", true,
-             [&args](CLI::App& cmd) { real_options(cmd, args); });
+             [&args](CLI::App& cmd) {
+               real_options(cmd, args);
+               declare_check_options(cmd, args.health.check, false);
+             });
   add_action(sub, args, "delete", "Remove a real server from a service", true, {});
 }
 
@@ -209,11 +225,13 @@ int run_real(const Globals& globals, const Arguments& args) {
     return send_edit(globals, {{"op", "delete_real"}, {"service", service}, {"real", real}},
                      "removed " + where);
   }
-  if (args.action == "edit" && args.fields.empty()) {
+  const bool add = args.action == "add";
+  json fields = args.fields;
+  if (const auto check = check_value(args.health.check, add)) fields["check"] = *check;
+  if (args.action == "edit" && fields.empty()) {
     throw UsageError("nothing to change: give at least one setting (e.g. -w 3)");
   }
-  real.update(args.fields);
-  const bool add = args.action == "add";
+  real.update(fields);
   return send_edit(globals,
                    {{"op", add ? "add_real" : "edit_real"}, {"service", service}, {"real", real}},
                    (add ? "added " : "changed ") + where);
@@ -373,6 +391,19 @@ std::string format_save(const json& result) {
                      result.at("path").get<std::string>());
 }
 
+namespace {
+
+// " check http:8080" for a check shown by `config` (its own port, when it
+// has one); empty for none.
+std::string check_words(const json& check) {
+  if (!check.is_object()) return {};
+  std::string out = " check " + check.value("type", std::string("?"));
+  if (check.contains("port")) out += fmt::format(":{}", check.at("port").get<uint64_t>());
+  return out;
+}
+
+}  // namespace
+
 std::string format_config(const json& result) {
   std::string out = fmt::format("{}{}\n", result.at("config_path").get<std::string>(),
                                 result.at("unsaved_edits").get<bool>()
@@ -385,14 +416,24 @@ std::string format_config(const json& result) {
             : fmt::format("{} {}:{}", s.at("protocol").get<std::string>(),
                           s.at("vip").get<std::string>(), s.at("port").get<uint64_t>());
     const uint64_t persistent = s.at("persistent").get<uint64_t>();
-    out += fmt::format("{} {}{}{}\n", name, s.at("scheduler").get<std::string>(),
-                       persistent != 0 ? fmt::format(" persistent {}", persistent) : "",
+    std::string health;
+    if (const auto h = s.find("health"); h != s.end() && h->is_object()) {
+      health += check_words(h->value("check", json(nullptr)));
+      if (h->value("on_failure", "") == "quiesce") health += " on-failure quiesce";
+    }
+    if (const auto sorry = s.find("sorry_server"); sorry != s.end() && sorry->is_object()) {
+      health += fmt::format(" sorry {}:{}", sorry->at("address").get<std::string>(),
+                            sorry->at("port").get<uint64_t>());
+    }
+    out += fmt::format("{} {}{}{}{}\n", name, s.at("scheduler").get<std::string>(),
+                       persistent != 0 ? fmt::format(" persistent {}", persistent) : "", health,
                        s.at("enabled").get<bool>() ? "" : " DISABLED");
     for (const json& r : s.at("real_servers")) {
-      out += fmt::format("  -> {}:{} {} weight {}{}\n", r.at("address").get<std::string>(),
-                         r.at("port").get<uint64_t>(), r.at("forward").get<std::string>(),
-                         r.at("weight").get<uint64_t>(),
-                         r.at("enabled").get<bool>() ? "" : " DISABLED");
+      out +=
+          fmt::format("  -> {}:{} {} weight {}{}{}\n", r.at("address").get<std::string>(),
+                      r.at("port").get<uint64_t>(), r.at("forward").get<std::string>(),
+                      r.at("weight").get<uint64_t>(), check_words(r.value("check", json(nullptr))),
+                      r.at("enabled").get<bool>() ? "" : " DISABLED");
     }
   }
   return out;

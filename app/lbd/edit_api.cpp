@@ -31,7 +31,8 @@ json real_json(const sched::RealServerSpec& real) {
           {"weight", real.weight},
           {"upper_threshold", real.upper_threshold},
           {"lower_threshold", real.lower_threshold},
-          {"enabled", real.enabled}};
+          {"enabled", real.enabled},
+          {"check", real.check ? config::check_json(*real.check) : json(nullptr)}};
 }
 
 // A service in the `edit` request's own form, so that a script can read,
@@ -52,6 +53,13 @@ json service_json(const sched::ServiceSpec& service) {
   out["one_packet"] = service.one_packet;
   out["quiesce_server"] = service.quiesce_server;
   out["enabled"] = service.enabled;
+  out["health"] = config::health_json(service.health);
+  out["sorry_server"] = nullptr;
+  if (const auto& sorry = service.sorry_server) {
+    out["sorry_server"] = {{"address", sorry->addr.to_string()},
+                           {"port", sorry->port},
+                           {"forward", sched::to_string(sorry->forward)}};
+  }
   json reals = json::array();
   for (const auto& real : service.real_servers)
     reals.push_back(real_json(real));

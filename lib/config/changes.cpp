@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <lb/config/health.h>
+
 namespace lb::config {
 
 namespace {
@@ -41,11 +43,21 @@ std::string flags_text(const ServiceSpec& s) {
   return names.empty() ? "none" : fmt::format("{}", fmt::join(names, ","));
 }
 
+std::string check_text(const std::optional<health::CheckSpec>& check) {
+  return check ? describe_check(*check) : "none";
+}
+
+std::string sorry_text(const std::optional<RealServerSpec>& sorry) {
+  if (!sorry) return "none";
+  return fmt::format("{} ({})", real_name(*sorry), sched::to_string(sorry->forward));
+}
+
 std::string real_text(const RealServerSpec& r) {
   std::string out = fmt::format("{}, weight {}", sched::to_string(r.forward), r.weight);
   if (r.upper_threshold != 0 || r.lower_threshold != 0) {
     out += fmt::format(", thresholds {}/{}", r.upper_threshold, r.lower_threshold);
   }
+  if (r.check) out += ", check " + describe_check(*r.check);
   return out;
 }
 
@@ -64,6 +76,9 @@ std::vector<std::string> real_differences(const RealServerSpec& a, const RealSer
     out.push_back(fmt::format("lower_threshold {} -> {}", a.lower_threshold, b.lower_threshold));
   }
   if (a.enabled != b.enabled) out.push_back(b.enabled ? "enabled" : "disabled");
+  if (a.check != b.check) {
+    out.push_back(fmt::format("check {} -> {}", check_text(a.check), check_text(b.check)));
+  }
   return out;
 }
 
@@ -86,6 +101,18 @@ std::vector<std::string> service_differences(const ServiceSpec& a, const Service
     out.push_back(fmt::format("quiesce_server {} -> {}", a.quiesce_server, b.quiesce_server));
   }
   if (a.enabled != b.enabled) out.push_back(b.enabled ? "enabled" : "disabled");
+  if (a.health.check != b.health.check) {
+    out.push_back(fmt::format("health check {} -> {}", check_text(a.health.check),
+                              check_text(b.health.check)));
+  }
+  if (a.health.on_failure != b.health.on_failure) {
+    out.push_back(fmt::format("on_failure {} -> {}", on_failure_name(a.health.on_failure),
+                              on_failure_name(b.health.on_failure)));
+  }
+  if (sorry_text(a.sorry_server) != sorry_text(b.sorry_server)) {
+    out.push_back(fmt::format("sorry_server {} -> {}", sorry_text(a.sorry_server),
+                              sorry_text(b.sorry_server)));
+  }
   return out;
 }
 
@@ -125,9 +152,13 @@ std::vector<std::string> describe_changes(const Config& before, const Config& af
     const auto old = std::find_if(before.services.begin(), before.services.end(),
                                   [&](const ServiceSpec& t) { return same_service(t, s); });
     if (old == before.services.end()) {
-      out.push_back(fmt::format("{} added (scheduler {}, persistence {}, {} real server(s))",
+      std::string extra;
+      if (s.health.check) extra += ", health check " + describe_check(*s.health.check);
+      if (s.health.on_failure != health::OnFailure::kRemove) extra += ", failed servers quiesced";
+      if (s.sorry_server) extra += ", sorry server " + sorry_text(s.sorry_server);
+      out.push_back(fmt::format("{} added (scheduler {}, persistence {}, {} real server(s){})",
                                 service_name(s), s.scheduler, persistence_text(s.persistence),
-                                s.real_servers.size()));
+                                s.real_servers.size(), extra));
       for (const auto& r : s.real_servers) {
         out.push_back(fmt::format("{}: real server {} added ({})", service_name(s), real_name(r),
                                   real_text(r)));

@@ -18,6 +18,32 @@ Site present(std::string path) {
   return Site{std::move(path), detail::Pos{}, true};
 }
 
+detail::CheckSites check_sites(const std::optional<health::CheckSpec>& check,
+                               const std::string& path) {
+  detail::CheckSites sites;
+  if (!check) return sites;
+  sites.entry = present(path);
+  if (check->port != 0) sites.port = present(detail::child_path(path, "port"));
+  if (check->through_tunnel) {
+    sites.through_tunnel = present(detail::child_path(path, "through_tunnel"));
+  }
+  return sites;
+}
+
+detail::RealServerSites real_sites(const sched::RealServerSpec& real, const std::string& path) {
+  detail::RealServerSites rs;
+  rs.entry = present(path);
+  for (auto [site, key] : {std::pair{&rs.address, "address"},
+                           {&rs.port, "port"},
+                           {&rs.forward, "forward"},
+                           {&rs.upper_threshold, "upper_threshold"},
+                           {&rs.lower_threshold, "lower_threshold"}}) {
+    *site = present(detail::child_path(path, key));
+  }
+  rs.check = check_sites(real.check, detail::child_path(path, "check"));
+  return rs;
+}
+
 detail::ServiceSites service_sites(const sched::ServiceSpec& service, const std::string& path) {
   detail::ServiceSites sites;
   sites.entry = present(path);
@@ -31,17 +57,14 @@ detail::ServiceSites service_sites(const sched::ServiceSpec& service, const std:
   if (service.persistence) sites.persistence = present(detail::child_path(path, "persistence"));
   // Always read: one_packet defaults to false when a file leaves it out.
   sites.one_packet = present(detail::child_path(path, "one_packet"));
+  sites.health_check = check_sites(service.health.check, detail::child_path(path, "health.check"));
+  if (service.sorry_server) {
+    sites.sorry_server =
+        real_sites(*service.sorry_server, detail::child_path(path, "sorry_server"));
+  }
   for (size_t r = 0; r < service.real_servers.size(); ++r) {
-    const std::string real = detail::index_path(detail::child_path(path, "real_servers"), r);
-    auto& rs = sites.real_servers.emplace_back();
-    rs.entry = present(real);
-    for (auto [site, key] : {std::pair{&rs.address, "address"},
-                             {&rs.port, "port"},
-                             {&rs.forward, "forward"},
-                             {&rs.upper_threshold, "upper_threshold"},
-                             {&rs.lower_threshold, "lower_threshold"}}) {
-      *site = present(detail::child_path(real, key));
-    }
+    sites.real_servers.push_back(real_sites(
+        service.real_servers[r], detail::index_path(detail::child_path(path, "real_servers"), r)));
   }
   return sites;
 }

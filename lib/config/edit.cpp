@@ -15,81 +15,27 @@
 #include <lb/conn/tcp_state.h>
 #include <lb/sched/scheduler.h>
 
+#include "edit_fields.h"
 #include "yaml_reader.h"
 
 namespace lb::config {
 
 namespace {
 
+using detail::bad_request;
+using detail::boolean;
+using detail::host_address;
+using detail::integer;
+using detail::member;
+using detail::only_keys;
+using detail::Refusal;
+using detail::refuse;
+using detail::text;
 using nlohmann::json;
 
 constexpr size_t kMaxOps = 10000;
 constexpr int64_t kMaxThreshold = 2147483647;
 constexpr int64_t kMaxMark = 4294967295;
-
-struct Refusal {
-  std::string code;
-  std::string message;
-};
-
-[[noreturn]] void refuse(std::string_view code, std::string message) {
-  throw Refusal{std::string(code), std::move(message)};
-}
-
-[[noreturn]] void bad_request(std::string message) {
-  refuse("bad_request", std::move(message));
-}
-
-// --- fields -------------------------------------------------------------------
-
-const json* member(const json& object, std::string_view key) {
-  const auto it = object.find(key);
-  return it == object.end() ? nullptr : &*it;
-}
-
-int64_t integer(const json& object, std::string_view key, int64_t min, int64_t max) {
-  const json& value = object.at(key);
-  if (!value.is_number_integer()) {
-    bad_request(fmt::format("\"{}\" must be an integer, got {}", key, value.dump()));
-  }
-  const bool too_big =
-      value.is_number_unsigned() &&
-      value.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
-  const int64_t v = too_big ? std::numeric_limits<int64_t>::max() : value.get<int64_t>();
-  if (v < min || v > max) {
-    refuse("invalid", fmt::format("\"{}\" must be {}..{}, got {}", key, min, max, value.dump()));
-  }
-  return v;
-}
-
-bool boolean(const json& object, std::string_view key) {
-  const json& value = object.at(key);
-  if (!value.is_boolean()) {
-    bad_request(fmt::format("\"{}\" must be true or false, got {}", key, value.dump()));
-  }
-  return value.get<bool>();
-}
-
-const std::string& text(const json& object, std::string_view key) {
-  const json& value = object.at(key);
-  if (!value.is_string()) {
-    bad_request(fmt::format("\"{}\" must be a string, got {}", key, value.dump()));
-  }
-  return value.get_ref<const std::string&>();
-}
-
-packet::Ipv4Addr host_address(const json& object, std::string_view key) {
-  const auto addr = packet::Ipv4Addr::parse(text(object, key));
-  if (!addr) {
-    refuse("invalid", fmt::format("\"{}\" must be an IPv4 address (a.b.c.d), got {}", key,
-                                  object.at(key).dump()));
-  }
-  if (auto problem = detail::address_class_problem(*addr); !problem.empty()) {
-    refuse("invalid", fmt::format("\"{}\" must be a unicast IPv4 address, got {} ({})", key,
-                                  addr->to_string(), problem));
-  }
-  return *addr;
-}
 
 packet::Ipv4Addr netmask(const json& object, std::string_view key) {
   const auto mask = packet::Ipv4Addr::parse(text(object, key));
@@ -103,25 +49,15 @@ packet::Ipv4Addr netmask(const json& object, std::string_view key) {
   return *mask;
 }
 
-void only_keys(const json& object, std::string_view what,
-               std::initializer_list<std::string_view> keys) {
-  if (!object.is_object()) bad_request(fmt::format("{} must be an object", what));
-  for (const auto& [key, value] : object.items()) {
-    if (std::find(keys.begin(), keys.end(), key) == keys.end()) {
-      bad_request(fmt::format("{}: unknown field \"{}\", expected one of: {}", what, key,
-                              fmt::join(keys, ", ")));
-    }
-  }
-}
-
 // --- selectors ------------------------------------------------------------------
 
 const std::initializer_list<std::string_view> kSelectorKeys = {"protocol", "vip", "port", "fwmark"};
 const std::initializer_list<std::string_view> kServiceKeys = {
-    "protocol",   "vip",     "port",       "fwmark",  "scheduler",     "sched_flags",
-    "persistent", "netmask", "one_packet", "enabled", "quiesce_server"};
+    "protocol", "vip",        "port",    "fwmark",         "scheduler", "sched_flags", "persistent",
+    "netmask",  "one_packet", "enabled", "quiesce_server", "health",    "sorry_server"};
 const std::initializer_list<std::string_view> kRealKeys = {
-    "address", "port", "forward", "weight", "upper_threshold", "lower_threshold", "enabled"};
+    "address",         "port",    "forward", "weight", "upper_threshold",
+    "lower_threshold", "enabled", "check"};
 
 // The identity part of a service object, as a ServiceSpec with defaults.
 sched::ServiceSpec identity(const json& object) {
@@ -234,6 +170,8 @@ void set_service_attributes(sched::ServiceSpec& service, const json& object) {
   if (member(object, "quiesce_server") != nullptr) {
     service.quiesce_server = boolean(object, "quiesce_server");
   }
+  if (const json* health = member(object, "health")) detail::set_health(service, *health);
+  if (const json* sorry = member(object, "sorry_server")) detail::set_sorry_server(service, *sorry);
 }
 
 // --- real servers ---------------------------------------------------------------
@@ -271,7 +209,8 @@ std::vector<sched::RealServerSpec>::iterator find_real(sched::ServiceSpec& servi
       [&](const sched::RealServerSpec& r) { return r.addr == id.addr && r.port == id.port; });
 }
 
-void set_real_attributes(sched::RealServerSpec& real, const json& object) {
+void set_real_attributes(const sched::ServiceSpec& service, sched::RealServerSpec& real,
+                         const json& object) {
   if (member(object, "forward") != nullptr) {
     const auto forward = sched::parse_forward_method(text(object, "forward"));
     if (!forward) {
@@ -292,6 +231,9 @@ void set_real_attributes(sched::RealServerSpec& real, const json& object) {
         static_cast<uint32_t>(integer(object, "lower_threshold", 0, kMaxThreshold));
   }
   if (member(object, "enabled") != nullptr) real.enabled = boolean(object, "enabled");
+  if (const json* check = member(object, "check")) {
+    detail::set_real_check(real, *check, real_label(service, real));
+  }
 }
 
 // --- operations -----------------------------------------------------------------
@@ -342,7 +284,7 @@ void add_real(Config& config, const json& op) {
   if (find_real(service, real) != service.real_servers.end()) {
     refuse("real_exists", fmt::format("{} already exists", real_label(service, real)));
   }
-  set_real_attributes(real, object);
+  set_real_attributes(service, real, object);
   service.real_servers.push_back(real);
 }
 
@@ -359,7 +301,7 @@ void edit_real(Config& config, const json& op) {
   only_keys(op, "edit_real", {"op", "service", "real"});
   sched::ServiceSpec& service = existing_service(config, service_member(op, kSelectorKeys));
   const json& object = real_member(op, kRealKeys);
-  set_real_attributes(existing_real(service, object), object);
+  set_real_attributes(service, existing_real(service, object), object);
 }
 
 void delete_real(Config& config, const json& op) {

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include <lb/config/health.h>
 #include <lb/conn/tcp_state.h>
 
 namespace lb::config {
@@ -94,17 +95,81 @@ std::vector<std::string> sched_flag_list(std::string_view scheduler, uint8_t fla
   return names;
 }
 
-std::string real_server_entry(const sched::RealServerSpec& real,
-                              const sched::ServiceSpec& service) {
+// A text whose backslashes must reach the parser as written (a regex, or
+// Piranha-escaped text): plain when nothing in it means something to YAML,
+// single-quoted (no escapes) when printable, otherwise double-quoted with
+// YAML's escapes, which give the same text back.
+std::string literal(std::string_view text) {
+  std::string out = scalar(text);
+  const bool printable =
+      std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+  if (out.front() != '"' || !printable) return out;
+  out = "'";
+  for (const char c : text) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
+// An expected text: the parser decodes Piranha's escapes in a plain text,
+// not in a regex.
+std::string expect_text(const health::Expect& expect) {
+  if (!expect.regex) return literal(encode_escapes(expect.text));
+  return fmt::format("{{text: {}, regex: true}}", literal(expect.text));
+}
+
+// A check as a flow map: its type, then the keys that differ from a check
+// of that type with nothing else given.
+std::string check_text(const health::CheckSpec& check) {
+  health::CheckSpec defaults;
+  defaults.type = check.type;
+  std::vector<std::string> fields;
+  fields.push_back(fmt::format("type: {}", check_type_name(check.type)));
+  const auto number = [&](std::string_view key, uint32_t value, uint32_t fallback) {
+    if (value != fallback) fields.push_back(fmt::format("{}: {}", key, value));
+  };
+  number("port", check.port, defaults.port);
+  number("interval_ms", check.interval_ms, defaults.interval_ms);
+  number("timeout_ms", check.timeout_ms, default_timeout_ms(check.interval_ms));
+  number("rise", check.rise, defaults.rise);
+  number("fall", check.fall, defaults.fall);
+  number("service_timeout_ms", check.service_timeout_ms, defaults.service_timeout_ms);
+  number("reentry_ms", check.reentry_ms, defaults.reentry_ms);
+  if (check.path != defaults.path) fields.push_back("path: " + scalar(check.path));
+  if (!check.host.empty()) fields.push_back("host: " + scalar(check.host));
+  if (!check.expect_status.empty()) {
+    fields.push_back(fmt::format("expect_status: [{}]", fmt::join(check.expect_status, ", ")));
+  }
+  if (!check.expect_body.text.empty()) {
+    fields.push_back("expect_body: " + expect_text(check.expect_body));
+  }
+  if (!check.send.empty()) fields.push_back("send: " + literal(encode_escapes(check.send)));
+  if (!check.expect.text.empty()) fields.push_back("expect: " + expect_text(check.expect));
+  if (!check.command.empty()) fields.push_back("command: " + scalar(check.command));
+  if (check.through_tunnel) fields.emplace_back("through_tunnel: true");
+  return fmt::format("{{{}}}", fmt::join(fields, ", "));
+}
+
+// address, port (and weight) and forward, in the order the parser's
+// documentation lists them; a sorry server has no weight.
+std::vector<std::string> endpoint_fields(const sched::RealServerSpec& real,
+                                         const sched::ServiceSpec& service, bool weight) {
   std::vector<std::string> fields;
   fields.push_back("address: " + real.addr.to_string());
-  // What the parser gives a real server without a port.
+  // What the parser gives a server without a port.
   const uint16_t default_port = service.fwmark != 0 ? 0 : service.port;
   if (real.port != default_port) fields.push_back(fmt::format("port: {}", real.port));
-  if (real.weight != 1) fields.push_back(fmt::format("weight: {}", real.weight));
+  if (weight && real.weight != 1) fields.push_back(fmt::format("weight: {}", real.weight));
   if (real.forward != sched::ForwardMethod::kNat) {
     fields.push_back(fmt::format("forward: {}", sched::to_string(real.forward)));
   }
+  return fields;
+}
+
+std::string real_server_entry(const sched::RealServerSpec& real,
+                              const sched::ServiceSpec& service) {
+  std::vector<std::string> fields = endpoint_fields(real, service, true);
   if (real.upper_threshold != 0) {
     fields.push_back(fmt::format("upper_threshold: {}", real.upper_threshold));
   }
@@ -112,6 +177,7 @@ std::string real_server_entry(const sched::RealServerSpec& real,
     fields.push_back(fmt::format("lower_threshold: {}", real.lower_threshold));
   }
   if (!real.enabled) fields.emplace_back("enabled: false");
+  if (real.check) fields.push_back("check: " + check_text(*real.check));
   return fmt::format("{{{}}}", fmt::join(fields, ", "));
 }
 
@@ -148,6 +214,18 @@ void append_service(std::string& out, const sched::ServiceSpec& service) {
   if (service.one_packet) key("one_packet", "true");
   if (service.quiesce_server) key("quiesce_server", "true");
   if (!service.enabled) key("enabled", "false");
+  if (service.health != health::HealthSpec{}) {
+    key("health", "");
+    if (service.health.check) out += "      check: " + check_text(*service.health.check) + "\n";
+    if (service.health.on_failure != health::OnFailure::kRemove) {
+      out += fmt::format("      on_failure: {}\n", on_failure_name(service.health.on_failure));
+    }
+  }
+  if (service.sorry_server) {
+    key("sorry_server",
+        fmt::format("{{{}}}",
+                    fmt::join(endpoint_fields(*service.sorry_server, service, false), ", ")));
+  }
   if (!service.real_servers.empty()) {
     key("real_servers", "");
     for (const auto& real : service.real_servers)

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,14 @@ struct StaticNeighborSites {
   Site address;
 };
 
+// A health check map (a service's `health.check` or a real server's
+// `check`): `entry` is ok when every field of it was read without error.
+struct CheckSites {
+  Site entry;
+  Site port;            // present when the check gives a port
+  Site through_tunnel;  // present when given
+};
+
 struct RealServerSites {
   Site entry;
   Site address;
@@ -52,6 +61,7 @@ struct RealServerSites {
   Site forward;
   Site upper_threshold;  // ok also when left out (0, no threshold)
   Site lower_threshold;  // likewise
+  CheckSites check;      // absent: the real server has no check of its own
 };
 
 // A key the file left out keeps a Site with an empty path.
@@ -67,6 +77,8 @@ struct ServiceSites {
   Site port;
   Site persistence;
   Site one_packet;
+  CheckSites health_check;       // absent: the service has no check
+  RealServerSites sorry_server;  // entry absent: no sorry server
   std::vector<RealServerSites> real_servers;
 };
 
@@ -106,5 +118,20 @@ Parsed parse_config(Reader& reader, const Field& document);
 // appends a MarkRule per ports element to config.mark_rules).
 sched::ServiceSpec parse_service(Reader& reader, const Field& field, ServiceSites& sites);
 void parse_mark_rule(Reader& reader, const Field& field, Config& config, Sites& sites);
+// A real server's address, port and forwarding method from `map` (the keys a
+// real server and a sorry server share); `service_port` is what a server
+// without a port inherits.
+void parse_real_endpoint(Reader& reader, const MapReader& map, const Field& field,
+                         const sched::ServiceSpec& service, const Site& service_port,
+                         sched::RealServerSpec& real, RealServerSites& sites);
+
+// parse_health.cpp: a service's `health`, a check map (`health.check`, a
+// real server's `check`), a service's `sorry_server`.
+health::HealthSpec parse_health(Reader& reader, const Field& field, CheckSites& check_sites);
+std::optional<health::CheckSpec> parse_check(Reader& reader, const Field& field, CheckSites& sites);
+std::optional<sched::RealServerSpec> parse_sorry_server(Reader& reader, const Field& field,
+                                                        const sched::ServiceSpec& service,
+                                                        const Site& service_port,
+                                                        RealServerSites& sites);
 
 }  // namespace lb::config::detail

@@ -131,46 +131,11 @@ sched::RealServerSpec parse_real_server(Reader& reader, const Field& field,
                                         const sched::ServiceSpec& service, const Site& service_port,
                                         RealServerSites& sites) {
   sched::RealServerSpec real;
-  const MapReader map(
-      reader, field,
-      {"address", "port", "weight", "forward", "upper_threshold", "lower_threshold", "enabled"});
-  sites.entry = site_of(field, true);
-  if (auto f = map.require("address")) {
-    auto address = read_host_address(reader, *f);
-    sites.address = site_of(*f, address.has_value());
-    if (address) real.addr = *address;
-  }
-  if (auto f = map.get("port")) {
-    bool ok = read_int_key(reader, map, "port", real.port, 0, kMaxPort);
-    // Port 0 keeps each packet's destination port, which only means something
-    // where packets arrive on many ports.
-    const bool many_ports = service.fwmark != 0 || (service_port.ok && service.port == 0);
-    if (ok && real.port == 0 && service_port.ok && !many_ports) {
-      reader.error(*f, fmt::format("port 0 (keep each packet's port) is only for firewall-mark "
-                                   "and port-0 services; expected 1..65535, or leave it out for "
-                                   "the service's port {}",
-                                   service.port));
-      ok = false;
-    }
-    sites.port = site_of(*f, ok);
-  } else {
-    real.port = service.port;
-    sites.port = Site{child_path(field.path, "port"), field.pos, service_port.ok};
-  }
+  const MapReader map(reader, field,
+                      {"address", "port", "weight", "forward", "upper_threshold", "lower_threshold",
+                       "enabled", "check"});
+  parse_real_endpoint(reader, map, field, service, service_port, real, sites);
   read_int_key(reader, map, "weight", real.weight, 0, 65535);
-  if (auto f = map.get("forward")) {
-    std::optional<sched::ForwardMethod> forward;
-    if (auto text = read_string(reader, *f)) {
-      forward = sched::parse_forward_method(*text);
-      if (!forward) {
-        reader.error(*f, "expected one of: nat, dr, tunnel; got " + describe(f->node));
-      }
-    }
-    sites.forward = site_of(*f, forward.has_value());
-    if (forward) real.forward = *forward;
-  } else {
-    sites.forward = Site{child_path(field.path, "forward"), field.pos, true};
-  }
   for (auto [key, value, site] :
        {std::tuple{"upper_threshold", &real.upper_threshold, &sites.upper_threshold},
         std::tuple{"lower_threshold", &real.lower_threshold, &sites.lower_threshold}}) {
@@ -181,6 +146,7 @@ sched::RealServerSpec parse_real_server(Reader& reader, const Field& field,
     }
   }
   read_bool_key(reader, map, "enabled", real.enabled);
+  if (auto f = map.get("check")) real.check = parse_check(reader, *f, sites.check);
   return real;
 }
 
@@ -231,11 +197,53 @@ std::optional<PortRange> read_port_range(Reader& reader, const Field& field) {
 
 }  // namespace
 
+void parse_real_endpoint(Reader& reader, const MapReader& map, const Field& field,
+                         const sched::ServiceSpec& service, const Site& service_port,
+                         sched::RealServerSpec& real, RealServerSites& sites) {
+  sites.entry = site_of(field, true);
+  if (auto f = map.require("address")) {
+    auto address = read_host_address(reader, *f);
+    sites.address = site_of(*f, address.has_value());
+    if (address) real.addr = *address;
+  }
+  if (auto f = map.get("port")) {
+    bool ok = read_int_key(reader, map, "port", real.port, 0, kMaxPort);
+    // Port 0 keeps each packet's destination port, which only means something
+    // where packets arrive on many ports.
+    const bool many_ports = service.fwmark != 0 || (service_port.ok && service.port == 0);
+    if (ok && real.port == 0 && service_port.ok && !many_ports) {
+      reader.error(*f, fmt::format("port 0 (keep each packet's port) is only for firewall-mark "
+                                   "and port-0 services; expected 1..65535, or leave it out for "
+                                   "the service's port {}",
+                                   service.port));
+      ok = false;
+    }
+    sites.port = site_of(*f, ok);
+  } else {
+    real.port = service.port;
+    sites.port = Site{child_path(field.path, "port"), field.pos, service_port.ok};
+  }
+  if (auto f = map.get("forward")) {
+    std::optional<sched::ForwardMethod> forward;
+    if (auto text = read_string(reader, *f)) {
+      forward = sched::parse_forward_method(*text);
+      if (!forward) {
+        reader.error(*f, "expected one of: nat, dr, tunnel; got " + describe(f->node));
+      }
+    }
+    sites.forward = site_of(*f, forward.has_value());
+    if (forward) real.forward = *forward;
+  } else {
+    sites.forward = Site{child_path(field.path, "forward"), field.pos, true};
+  }
+}
+
 sched::ServiceSpec parse_service(Reader& reader, const Field& field, ServiceSites& sites) {
   sched::ServiceSpec service;
-  const MapReader map(reader, field,
-                      {"protocol", "vip", "port", "fwmark", "scheduler", "scheduler_flags",
-                       "persistence", "one_packet", "quiesce_server", "enabled", "real_servers"});
+  const MapReader map(
+      reader, field,
+      {"protocol", "vip", "port", "fwmark", "scheduler", "scheduler_flags", "persistence",
+       "one_packet", "quiesce_server", "enabled", "health", "sorry_server", "real_servers"});
   sites.entry = site_of(field, true);
   Site port_for_reals;  // what a real server without a port inherits
   if (auto fwmark = map.get("fwmark")) {
@@ -295,6 +303,11 @@ sched::ServiceSpec parse_service(Reader& reader, const Field& field, ServiceSite
   }
   read_bool_key(reader, map, "quiesce_server", service.quiesce_server);
   read_bool_key(reader, map, "enabled", service.enabled);
+  if (auto f = map.get("health")) service.health = parse_health(reader, *f, sites.health_check);
+  if (auto f = map.get("sorry_server")) {
+    service.sorry_server =
+        parse_sorry_server(reader, *f, service, port_for_reals, sites.sorry_server);
+  }
   if (auto f = map.get("real_servers")) {
     for (const Field& entry : read_list(reader, *f).value_or(std::vector<Field>{})) {
       RealServerSites& real_sites = sites.real_servers.emplace_back();

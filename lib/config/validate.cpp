@@ -246,24 +246,24 @@ std::string port_subnets(const Config& config, const Sites& sites) {
 
 // Where a real server's packets go, by its forwarding method: never to lbd
 // itself, and on a path the method can take.
-void check_real_server_path(Reader& reader, const Config& config, const Sites& sites, size_t s,
-                            size_t r) {
-  const sched::ServiceSpec& service = config.services[s];
-  const sched::RealServerSpec& real = service.real_servers[r];
-  const RealServerSites& site = sites.services[s].real_servers[r];
+}  // namespace
+
+void check_real_server_path(Reader& reader, const Config& config, const Sites& sites,
+                            const sched::ServiceSpec& service, const sched::RealServerSpec& real,
+                            const RealServerSites& site, std::string_view what) {
   const std::string_view method = sched::to_string(real.forward);
   // Any method sends the packet towards the real server's address: lbd's own
   // address or a VIP there would loop back into lbd.
   if (auto port = port_with_address(config, sites, real.addr)) {
     error_at(reader, site.address,
-             fmt::format("real server {} is {}'s own address", real.addr.to_string(),
+             fmt::format("{} {} is {}'s own address", what, real.addr.to_string(),
                          port_label(config, sites, *port)));
     return;
   }
   for (size_t t = 0; t < config.services.size(); ++t) {
     if (sites.services[t].vip.ok && config.services[t].vip == real.addr) {
       error_at(reader, site.address,
-               fmt::format("real server {} is the VIP of {}; forwarding ({}) to a VIP would loop",
+               fmt::format("{} {} is the VIP of {}; forwarding ({}) to a VIP would loop", what,
                            real.addr.to_string(), sites.services[t].entry.path, method));
       return;
     }
@@ -276,35 +276,38 @@ void check_real_server_path(Reader& reader, const Config& config, const Sites& s
   if (site.port.ok && !keeps_port && real.port != service.port) {
     error_at(reader, site.port,
              fmt::format("port {} differs from the service's port {}: {} forwards the client's "
-                         "packet unchanged, so the real server must listen on {}; leave the port "
+                         "packet unchanged, so the {} must listen on {}; leave the port "
                          "out, or use forward: nat to translate it",
-                         real.port, service.port, method, service.port));
+                         real.port, service.port, method, what, service.port));
   }
   if (keeps_port && site.port.ok && real.port != 0) {
-    error_at(reader, site.port,
-             fmt::format("port {}: a {} real server of a {} service keeps each packet's port; "
-                         "leave the port out (0)",
-                         real.port, method, service.fwmark != 0 ? "firewall-mark" : "port-0"));
+    error_at(
+        reader, site.port,
+        fmt::format("port {}: a {} {} of a {} service keeps each packet's port; "
+                    "leave the port out (0)",
+                    real.port, method, what, service.fwmark != 0 ? "firewall-mark" : "port-0"));
   }
   if (port_reaching(config, sites, real.addr)) return;
   if (real.forward == sched::ForwardMethod::kDirectRoute) {
     error_at(reader, site.address,
-             fmt::format("real server {} uses direct routing but is on none of lbd's subnets "
+             fmt::format("{} {} uses direct routing but is on none of lbd's subnets "
                          "({}); direct routing addresses the frame to the server's MAC, so the "
                          "server must share a link with lbd: put it on a port's subnet, or use "
                          "forward: tunnel",
-                         real.addr.to_string(), port_subnets(config, sites)));
+                         what, real.addr.to_string(), port_subnets(config, sites)));
     return;
   }
   const bool has_gateway = std::any_of(config.ports.begin(), config.ports.end(),
                                        [](const PortConfig& p) { return p.gateway.has_value(); });
   if (!has_gateway) {
     error_at(reader, site.address,
-             fmt::format("tunnel real server {} is on none of lbd's subnets ({}) and no port has "
+             fmt::format("tunnel {} {} is on none of lbd's subnets ({}) and no port has "
                          "a gateway to reach it",
-                         real.addr.to_string(), port_subnets(config, sites)));
+                         what, real.addr.to_string(), port_subnets(config, sites)));
   }
 }
+
+namespace {
 
 // A port's tunnel source pool: lbd answers ARP for every address in it, so it
 // must hold none of lbd's other addresses, and stay small.
@@ -385,7 +388,7 @@ void check_services(Reader& reader, const Config& config, const Sites& sites) {
         }
       }
       if (!real_site.forward.ok) continue;
-      check_real_server_path(reader, config, sites, s, r);
+      check_real_server_path(reader, config, sites, service, reals[r], real_site, "real server");
     }
   }
 }
@@ -474,6 +477,7 @@ void validate(Reader& reader, const Config& config, const Sites& sites) {
   check_one_packet_real_servers(reader, config, sites);
   check_mark_rules(reader, config, sites);
   check_tunnel_sources(reader, config, sites);
+  check_health(reader, config, sites);
 }
 
 }  // namespace lb::config::detail

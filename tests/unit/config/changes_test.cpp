@@ -94,3 +94,54 @@ TEST_CASE("service flags and static neighbours") {
               "-> true, quiesce_server false -> true",
               "neighbors.static changed: 0 entries -> 1 entry"});
 }
+
+TEST_CASE("health checks, failure actions and sorry servers, added, changed and removed") {
+  const std::string before =
+      "services:\n"
+      "  - protocol: tcp\n"
+      "    vip: 198.18.1.100\n"
+      "    port: 80\n"
+      "    health: {check: {type: tcp}}\n"
+      "    real_servers: [{address: 198.18.1.11}, {address: 198.18.1.12}]\n";
+  const std::string after =
+      "services:\n"
+      "  - protocol: tcp\n"
+      "    vip: 198.18.1.100\n"
+      "    port: 80\n"
+      "    health:\n"
+      "      check: {type: http, path: /health, expect_status: [200], interval_ms: 2000}\n"
+      "      on_failure: quiesce\n"
+      "    sorry_server: {address: 198.18.1.99, port: 8080}\n"
+      "    real_servers:\n"
+      "      - {address: 198.18.1.11, check: {type: send_expect, send: 'quit\\r\\n', expect: "
+      "'220'}}\n"
+      "      - {address: 198.18.1.12}\n"
+      "      - {address: 198.18.1.13, check: {type: program, command: /bin/check %h}}\n";
+  CHECK(
+      lb::config::describe_changes(valid(before), valid(after)) ==
+      Lines{"service tcp 198.18.1.100:80: health check tcp, every 5000 ms (timeout 3000 ms, "
+            "rise 2, fall 3) -> http GET /health expect 200, every 2000 ms (timeout 2000 ms, "
+            "rise 2, fall 3), on_failure remove -> quiesce, sorry_server none -> "
+            "198.18.1.99:8080 (nat)",
+            "service tcp 198.18.1.100:80: real server 198.18.1.11:80: check none -> "
+            "send_expect send \"quit\\r\\n\" expect \"220\", every 5000 ms (timeout 3000 ms, rise "
+            "2, fall 3)",
+            "service tcp 198.18.1.100:80: real server 198.18.1.13:80 added (nat, weight 1, "
+            "check program run \"/bin/check %h\", every 5000 ms (timeout 3000 ms, rise 2, fall "
+            "3))"});
+  CHECK(lb::config::describe_changes(valid(after), valid(before)) ==
+        Lines{"service tcp 198.18.1.100:80: health check http GET /health expect 200, every 2000 "
+              "ms (timeout 2000 ms, rise 2, fall 3) -> tcp, every 5000 ms (timeout 3000 ms, rise "
+              "2, fall 3), on_failure quiesce -> remove, sorry_server 198.18.1.99:8080 (nat) -> "
+              "none",
+              "service tcp 198.18.1.100:80: real server 198.18.1.13:80 removed",
+              "service tcp 198.18.1.100:80: real server 198.18.1.11:80: check send_expect send "
+              "\"quit\\r\\n\" expect \"220\", every 5000 ms (timeout 3000 ms, rise 2, fall 3) -> "
+              "none"});
+  // A new service says what checks it and where its new connections go
+  // when every server is down.
+  CHECK(lb::config::describe_changes(lb::config::Config{}, valid(after)).front() ==
+        "service tcp 198.18.1.100:80 added (scheduler wlc, persistence none, 3 real server(s), "
+        "health check http GET /health expect 200, every 2000 ms (timeout 2000 ms, rise 2, fall "
+        "3), failed servers quiesced, sorry server 198.18.1.99:8080 (nat))");
+}

@@ -280,7 +280,8 @@ TEST_CASE("one pass reports every error, in file order") {
           "put it on a port's subnet, or use forward: tunnel",
           "t.yaml:15:9: services[0].real_servers[2].address: required key is missing",
           "t.yaml:15:10: services[0].real_servers[2].adress: unknown key \"adress\", expected "
-          "one of: address, port, weight, forward, upper_threshold, lower_threshold, enabled",
+          "one of: address, port, weight, forward, upper_threshold, lower_threshold, enabled, "
+          "check",
       });
 }
 

@@ -78,6 +78,18 @@ TEST_CASE("conf/README.md has a table row for every key of every map") {
       {kPort + "services: [{protocol: tcp, vip: 198.18.1.100, port: 80, real_servers: "
                "[{zz_unknown: 1}]}]\n",
        "Each real server"},
+      {kPort + "services: [{protocol: tcp, vip: 198.18.1.100, port: 80, health: {zz_unknown: "
+               "1}}]\n",
+       "`health` takes:", "A check ("},
+      {kPort + "services: [{protocol: tcp, vip: 198.18.1.100, port: 80, health: {check: {type: "
+               "tcp, zz_unknown: 1}}}]\n",
+       "A check (", "`expect` and `expect_body` as a map"},
+      {kPort + "services: [{protocol: tcp, vip: 198.18.1.100, port: 80, health: {check: {type: "
+               "http, expect_body: {text: a, zz_unknown: 1}}}}]\n",
+       "`expect` and `expect_body` as a map", "**Escapes"},
+      {kPort + "services: [{protocol: tcp, vip: 198.18.1.100, port: 80, sorry_server: {address: "
+               "198.18.1.9, zz_unknown: 1}}]\n",
+       "`sorry_server` takes", "Rules for health checks"},
       {kPort + "firewall_marks: [{zz_unknown: 1}]\n", "## `firewall_marks`"},
   };
   std::size_t documented = 0;
@@ -94,5 +106,5 @@ TEST_CASE("conf/README.md has a table row for every key of every map") {
     INFO("section " << key);
     CHECK(text.find("\n## `" + key + "`") != std::string::npos);
   }
-  CHECK(documented >= 70);
+  CHECK(documented >= 95);
 }

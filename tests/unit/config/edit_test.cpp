@@ -199,7 +199,7 @@ TEST_CASE("edit: malformed operations are bad requests, never exceptions") {
       refusal(json::array({{{"op", "add_service"}, {"service", web_with({{"colour", "red"}})}}})) ==
       "bad_request: \"service\": unknown field \"colour\", expected one of: protocol, vip, "
       "port, fwmark, scheduler, sched_flags, persistent, netmask, one_packet, enabled, "
-      "quiesce_server");
+      "quiesce_server, health, sorry_server");
   CHECK(refusal(json::array(
             {{{"op", "add_service"},
               {"service", {{"protocol", "tcp"}, {"vip", "198.18.1.9"}, {"port", "80"}}}}})) ==
@@ -277,6 +277,253 @@ TEST_CASE("find_service: a selector names a configured service, or the edit erro
   REQUIRE(typed.error);
   CHECK(typed.error->code == "bad_request");
   CHECK(config::find_service(cfg, json::array()).error->code == "bad_request");
+}
+
+namespace {
+
+// The web service's `health` set to `health`, as one edit_service.
+json web_health(const json& health) {
+  return json::array({{{"op", "edit_service"}, {"service", web_with({{"health", health}})}}});
+}
+
+json web_real_check(const json& check) {
+  return json::array({{{"op", "edit_real"},
+                       {"service", kWeb},
+                       {"real", {{"address", "198.18.1.11"}, {"check", check}}}}});
+}
+
+}  // namespace
+
+TEST_CASE("edit: health, sorry server and a real server's check, set, changed and cleared") {
+  auto c = applied(json::array(
+      {{{"op", "add_service"},
+        {"service",
+         {{"protocol", "tcp"},
+          {"vip", "198.18.1.101"},
+          {"port", 80},
+          {"health",
+           {{"check",
+             {{"type", "http"},
+              {"path", "/health"},
+              {"expect_status", {200}},
+              {"expect_body", {{"text", "^ok$"}, {"regex", true}}},
+              {"interval_ms", 2000}}},
+            {"on_failure", "quiesce"}}},
+          {"sorry_server", {{"address", "198.18.1.99"}, {"port", 8080}}}}}},
+       {{"op", "add_real"},
+        {"service", {{"protocol", "tcp"}, {"vip", "198.18.1.101"}, {"port", 80}}},
+        {"real", {{"address", "198.18.1.12"}, {"check", {{"type", "tcp"}, {"port", 8081}}}}}}}));
+  const auto& added = c.services[1];
+  REQUIRE(added.health.check);
+  CHECK(added.health.check->type == health::CheckType::kHttp);
+  CHECK(added.health.check->path == "/health");
+  CHECK(added.health.check->expect_status == std::vector<uint16_t>{200});
+  CHECK(added.health.check->expect_body == health::Expect{"^ok$", true});
+  CHECK(added.health.check->timeout_ms == 2000);  // the default within a 2000 ms interval
+  CHECK(added.health.on_failure == health::OnFailure::kQuiesce);
+  REQUIRE(added.sorry_server);
+  CHECK(added.sorry_server->addr.to_string() == "198.18.1.99");
+  CHECK(added.sorry_server->port == 8080);
+  REQUIRE(added.real_servers[0].check);
+  CHECK(added.real_servers[0].check->port == 8081);
+  CHECK(check_lines(c).empty());
+
+  // Without "type", only the fields given change; a timeout at its default
+  // follows the interval.
+  c = applied(json::array(
+      {web_health({{"check", {{"type", "http"}, {"path", "/health"}, {"interval_ms", 2000}}}})[0],
+       web_health({{"check", {{"interval_ms", 4000}}}})[0]}));
+  const auto& web = c.services[0];
+  CHECK(web.health.check->path == "/health");
+  CHECK(web.health.check->interval_ms == 4000);
+  CHECK(web.health.check->timeout_ms == 3000);
+  // With "type", a new check; on_failure alone keeps the check.
+  c = applied(json::array({web_health({{"check", {{"type", "http"}, {"path", "/x"}}}})[0],
+                           web_health({{"check",
+                                        {{"type", "send_expect"},
+                                         {"send", "GET / HTTP/1.0\\r\\n\\r\\n"},
+                                         {"expect", "HTTP"}}}})[0],
+                           web_health({{"on_failure", "quiesce"}})[0]}));
+  REQUIRE(c.services[0].health.check);
+  CHECK(c.services[0].health.check->type == health::CheckType::kSendExpect);
+  CHECK(c.services[0].health.check->path == "/");
+  CHECK(c.services[0].health.check->send == "GET / HTTP/1.0\r\n\r\n");  // Piranha's escapes
+  CHECK(c.services[0].health.on_failure == health::OnFailure::kQuiesce);
+  // null clears.
+  c = applied(
+      json::array({web_health({{"check", {{"type", "tcp"}}}, {"on_failure", "quiesce"}})[0],
+                   web_real_check({{"type", "tcp"}})[0], web_health({{"check", nullptr}})[0]}));
+  CHECK_FALSE(c.services[0].health.check);
+  CHECK(c.services[0].health.on_failure == health::OnFailure::kQuiesce);
+  CHECK(c.services[0].real_servers[0].check);
+  c = applied(
+      json::array({web_health({{"check", {{"type", "tcp"}}}})[0],
+                   {{"op", "edit_service"},
+                    {"service", web_with({{"sorry_server", {{"address", "198.18.1.99"}}}})}},
+                   web_real_check({{"type", "tcp"}})[0],
+                   web_health(nullptr)[0],
+                   {{"op", "edit_service"}, {"service", web_with({{"sorry_server", nullptr}})}},
+                   web_real_check(nullptr)[0]}));
+  CHECK(c.services[0].health == health::HealthSpec{});
+  CHECK_FALSE(c.services[0].sorry_server);
+  CHECK_FALSE(c.services[0].real_servers[0].check);
+}
+
+TEST_CASE("edit: health settings are checked as the file checks them, naming whose they are") {
+  const std::string web_check = "invalid: health check of tcp 198.18.1.100:80: ";
+  CHECK(refusal(web_health({{"check", {{"interval_ms", 2000}}}})) ==
+        web_check + "there is no check to change: give \"type\" to start one");
+  CHECK(refusal(web_health({{"check", {{"type", "icmp"}}}})) ==
+        web_check +
+            "\"type\" must be one of: tcp, http, https, send_expect, udp, program; got "
+            "\"icmp\"");
+  CHECK(refusal(web_health({{"check", {{"type", "tcp"}, {"path", "/x"}}}})) ==
+        web_check + "path is only for type http or https, not tcp");
+  CHECK(refusal(web_health({{"check", {{"type", "tcp"}, {"interval_ms", 50}}}})) ==
+        web_check + "\"interval_ms\" must be 100..3600000, got 50");
+  CHECK(refusal(web_health(
+            {{"check", {{"type", "tcp"}, {"interval_ms", 1000}, {"timeout_ms", 2000}}}})) ==
+        web_check +
+            "timeout_ms 2000 is longer than interval_ms 1000: a check must end before the "
+            "next one starts");
+  CHECK(refusal(web_health({{"check", {{"type", "program"}}}})) ==
+        web_check + "type program needs a command (the program to run, by its absolute path)");
+  CHECK(refusal(web_health({{"check", {{"type", "program"}, {"command", "check.sh %h"}}}})) ==
+        web_check +
+            "\"command\": the program \"check.sh\" must be given by its absolute path (lbd "
+            "runs it without a shell or PATH search); got \"check.sh %h\"");
+  CHECK(refusal(web_health({{"check", {{"type", "http"}, {"path", "health"}}}})) ==
+        web_check +
+            "\"path\": expected an absolute path starting with / (e.g. /health); got "
+            "\"health\"");
+  CHECK(refusal(web_health(
+            {{"check", {{"type", "http"}, {"expect_body", {{"text", "("}, {"regex", true}}}}}})) ==
+        web_check +
+            "not a valid regular expression (ECMAScript): Mismatched '(' and ')' in "
+            "regular expression");
+  CHECK(refusal(web_health({{"check", {{"type", "http"}, {"expect_status", json::array()}}}})) ==
+        web_check +
+            "\"expect_status\" must list at least one status; leave it out to accept any "
+            "2xx or 3xx");
+  CHECK(refusal(web_health({{"check", {{"type", "http"}, {"expect_status", {200, 200}}}}})) ==
+        web_check + "\"expect_status\" lists 200 twice");
+  CHECK(refusal(web_health({{"check", {{"type", "http"}, {"expect_status", {600}}}}})) ==
+        web_check + "\"expect_status\" must be 100..599, got 600");
+  CHECK(refusal(web_health({{"check", {{"type", "send_expect"}, {"send", ""}}}})) ==
+        web_check + "\"send\" must not be empty");
+  CHECK(refusal(web_health({{"on_failure", "drain"}})) ==
+        "invalid: \"on_failure\" must be remove or quiesce, got \"drain\"");
+  CHECK(refusal(web_real_check({{"type", "tcp"}, {"send", "x"}})) ==
+        "invalid: check of real server 198.18.1.11:80 of tcp 198.18.1.100:80: send is only for "
+        "type send_expect or udp, not tcp");
+  CHECK(refusal(json::array(
+            {{{"op", "edit_service"},
+              {"service", web_with({{"sorry_server", {{"address", "198.18.1.300"}}}})}}})) ==
+        "invalid: sorry server of tcp 198.18.1.100:80: \"address\" must be an IPv4 address "
+        "(a.b.c.d), got \"198.18.1.300\"");
+  CHECK(refusal(json::array(
+            {{{"op", "edit_service"},
+              {"service",
+               web_with({{"sorry_server", {{"address", "198.18.1.99"}, {"port", 0}}}})}}})) ==
+        "invalid: sorry server of tcp 198.18.1.100:80: port 0 (keep each packet's port) is only "
+        "for firewall-mark and port-0 services");
+  // Malformed: bad requests.
+  CHECK(refusal(web_health({{"check", {{"type", "tcp"}, {"colour", 1}}}})) ==
+        "bad_request: health check of tcp 198.18.1.100:80: \"check\": unknown field \"colour\", "
+        "expected one of: type, port, interval_ms, timeout_ms, rise, fall, service_timeout_ms, "
+        "reentry_ms, path, host, expect_status, expect_body, send, expect, command, "
+        "through_tunnel");
+  CHECK(refusal(web_health({{"check", 5}})) ==
+        "bad_request: health check of tcp 198.18.1.100:80: \"check\" must be an object or null, "
+        "got 5");
+  CHECK(refusal(web_health({{"checks", nullptr}})) ==
+        "bad_request: \"health\": unknown field \"checks\", expected one of: check, on_failure");
+  CHECK(refusal(json::array({{{"op", "edit_service"},
+                              {"service", web_with({{"sorry_server", {{"port", 80}}}})}}})) ==
+        "bad_request: \"sorry_server\" needs \"address\"");
+}
+
+TEST_CASE("check: health rules on an edited configuration") {
+  auto c = applied(
+      json::array({{{"op", "edit_service"},
+                    {"service", web_with({{"sorry_server", {{"address", "198.18.1.11"}}}})}}}));
+  CHECK(check_lines(c) ==
+        std::vector<std::string>{
+            "running configuration: services[0].sorry_server: sorry server 198.18.1.11:80 is also "
+            "services[0].real_servers[0]: a sorry server takes new connections when every real "
+            "server is down, so it must be another server"});
+  c = applied(web_health({{"check", {{"type", "tcp"}, {"through_tunnel", true}}}}));
+  CHECK(check_lines(c) ==
+        std::vector<std::string>{
+            "running configuration: services[0].health.check.through_tunnel: through_tunnel is "
+            "only for tunnel real servers, and none of the real servers this check applies to "
+            "forwards by tunnel"});
+  // A firewall-mark service's real server keeps each packet's port: its
+  // check needs one.
+  CHECK(check_lines(applied(json::array(
+            {{{"op", "add_service"}, {"service", {{"fwmark", 7}}}},
+             {{"op", "add_real"},
+              {"service", {{"fwmark", 7}}},
+              {"real", {{"address", "198.18.1.12"}, {"check", {{"type", "tcp"}}}}}}}))) ==
+        std::vector<std::string>{
+            "running configuration: services[1].real_servers[0].check: real server 198.18.1.12 "
+            "has port 0 (each packet keeps its own port), so its check has no port to probe: give "
+            "the check a port"});
+}
+
+TEST_CASE("edit: the config form of a check (check_json) is one edit_service takes back") {
+  const auto loaded = load(with_port(
+      "services:\n"
+      "  - protocol: tcp\n"
+      "    vip: 198.18.1.100\n"
+      "    port: 80\n"
+      "    health:\n"
+      "      check: {type: http, port: 8080, interval_ms: 2000, timeout_ms: 1500, rise: 1, fall: 4,"
+      " service_timeout_ms: 6000, reentry_ms: 15000, path: /health, host: www.example.com,"
+      " expect_status: [200, 204], expect_body: {text: '^ok', regex: true}}\n"
+      "      on_failure: quiesce\n"
+      "    real_servers:\n"
+      "      - {address: 198.18.1.11, check: {type: send_expect, send: 'GET / "
+      "HTTP/1.0\\r\\n\\r\\n',"
+      " expect: 'HTTP\\t1'}}\n"
+      "      - {address: 198.18.1.12, check: {type: program, command: /bin/check %h, expect: OK}}\n"
+      "      - {address: 198.18.1.13, check: {type: udp, port: 53, send: ping}}\n"));
+  REQUIRE(loaded.config);
+  const auto& from_file = loaded.config->services[0];
+  // The YAML's keys in JSON, the type's only, texts escaped as the file writes them.
+  CHECK(config::check_json(*from_file.real_servers[0].check) ==
+        json{{"type", "send_expect"},
+             {"interval_ms", 5000},
+             {"timeout_ms", 3000},
+             {"rise", 2},
+             {"fall", 3},
+             {"service_timeout_ms", 0},
+             {"reentry_ms", 0},
+             {"send", "GET / HTTP/1.0\\r\\n\\r\\n"},
+             {"expect", "HTTP\\t1"},
+             {"through_tunnel", false}});
+  CHECK(config::health_json(health::HealthSpec{}) ==
+        json{{"check", nullptr}, {"on_failure", "remove"}});
+
+  json ops =
+      json::array({{{"op", "edit_service"},
+                    {"service", web_with({{"health", config::health_json(from_file.health)}})}}});
+  for (size_t r = 0; r < from_file.real_servers.size(); ++r) {
+    const auto& real = from_file.real_servers[r];
+    if (r > 0) {
+      ops.push_back(
+          {{"op", "add_real"}, {"service", kWeb}, {"real", {{"address", real.addr.to_string()}}}});
+    }
+    ops.push_back(
+        {{"op", "edit_real"},
+         {"service", kWeb},
+         {"real",
+          {{"address", real.addr.to_string()}, {"check", config::check_json(*real.check)}}}});
+  }
+  const auto c = applied(ops);
+  CHECK(c.services[0].health == from_file.health);
+  for (size_t r = 0; r < from_file.real_servers.size(); ++r)
+    CHECK(c.services[0].real_servers[r].check == from_file.real_servers[r].check);
 }
 
 }  // namespace lb::test

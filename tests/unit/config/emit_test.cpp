@@ -352,3 +352,105 @@ TEST_CASE("emit: the text of a typical configuration") {
   const Config c = loaded(with_port(text));
   CHECK(dumps(c.services) == dumps(std::vector{web, dns}));
 }
+
+namespace {
+
+using lb::health::CheckSpec;
+using lb::health::CheckType;
+using lb::health::Expect;
+
+CheckSpec check(CheckType type) {
+  CheckSpec c;
+  c.type = type;
+  return c;
+}
+
+// The health fields of each service and real server, compared whole.
+void check_health_equal(const std::vector<ServiceSpec>& got, const std::vector<ServiceSpec>& want) {
+  REQUIRE(got.size() == want.size());
+  for (size_t s = 0; s < want.size(); ++s) {
+    INFO("service " << s);
+    CHECK(got[s].health == want[s].health);
+    REQUIRE(got[s].sorry_server.has_value() == want[s].sorry_server.has_value());
+    if (want[s].sorry_server) CHECK(dump(*got[s].sorry_server) == dump(*want[s].sorry_server));
+    REQUIRE(got[s].real_servers.size() == want[s].real_servers.size());
+    for (size_t r = 0; r < want[s].real_servers.size(); ++r) {
+      INFO("real server " << r);
+      CHECK(got[s].real_servers[r].check == want[s].real_servers[r].check);
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("emit: health checks and sorry servers survive the round trip, texts byte for byte") {
+  ServiceSpec web = address_service(Protocol::kTcp, "198.18.1.100", 80);
+  CheckSpec http = check(CheckType::kHttp);
+  http.port = 8080;
+  http.interval_ms = 2000;
+  http.timeout_ms = 1000;
+  http.rise = 1;
+  http.fall = 5;
+  http.service_timeout_ms = 6000;
+  http.reentry_ms = 15000;
+  http.path = "/health?full=1&name='x'";
+  http.host = "www.example.com";
+  http.expect_status = {200, 204};
+  http.expect_body = Expect{"ok \\ done\n", false};
+  http.through_tunnel = true;
+  web.health = {http, lb::health::OnFailure::kQuiesce};
+  web.sorry_server = real("198.18.1.99", 8080);
+  RealServerSpec a = real("198.18.2.11", 8080);
+  a.check = check(CheckType::kSendExpect);
+  // Every byte a send string can hold: CRLF, tab, backslash, both quotes,
+  // a control character, DEL, UTF-8.
+  a.check->send = "GET / HTTP/1.0\r\n\r\n\t\\ 'single' \"double\" \x01\x7f \xc3\xa9";
+  a.check->expect = Expect{"^HTTP/1\\.[01] 200 'ok'", true};
+  RealServerSpec b = real("198.18.2.12", 8080);
+  b.check = check(CheckType::kProgram);
+  b.check->command = "/usr/local/bin/check --name \"a b\" \\x %h %p";
+  b.check->expect = Expect{"OK\\n", false};  // a backslash and an n, not a newline
+  RealServerSpec c = real("203.0.113.7", 80);
+  c.forward = ForwardMethod::kTunnel;
+  web.real_servers = {a, b, c};
+
+  ServiceSpec dns = address_service(Protocol::kUdp, "198.18.1.101", 53);
+  CheckSpec udp = check(CheckType::kUdp);
+  udp.send = "\x1b[ping";
+  udp.expect = Expect{"pong", false};
+  dns.health.check = udp;
+  dns.real_servers = {real("198.18.2.21", 53)};
+
+  ServiceSpec marked;
+  marked.fwmark = 7;
+  marked.health.on_failure = lb::health::OnFailure::kQuiesce;  // only the servers' own checks
+  marked.sorry_server = real("198.18.1.98", 0);
+  marked.sorry_server->forward = ForwardMethod::kDirectRoute;
+  RealServerSpec d = real("198.18.2.31", 0);
+  d.check = check(CheckType::kHttps);
+  d.check->port = 443;
+  marked.real_servers = {d};
+
+  const std::vector<ServiceSpec> services{web, dns, marked};
+  const Config back = round_trip(services, {rule(7, "198.18.1.102")});
+  CHECK(dumps(back.services) == dumps(services));
+  check_health_equal(back.services, services);
+
+  const std::string text = emit_services(services);
+  CHECK(text.find("    health:\n"
+                  "      check: {type: http, port: 8080, interval_ms: 2000, timeout_ms: 1000, "
+                  "rise: 1, fall: 5, service_timeout_ms: 6000, reentry_ms: 15000, path: "
+                  "\"/health?full=1&name='x'\", host: www.example.com, expect_status: [200, 204], "
+                  "expect_body: 'ok \\\\ done\\n', through_tunnel: true}\n"
+                  "      on_failure: quiesce\n"
+                  "    sorry_server: {address: 198.18.1.99, port: 8080}\n") != std::string::npos);
+  // Printable texts are single-quoted, in lvs.cf's own escapes; others are
+  // double-quoted with YAML's escapes over them.
+  CHECK(text.find("send: \"GET / HTTP/1.0\\\\r\\\\n\\\\r\\\\n\\\\t\\\\\\\\ 'single' \\\"double\\\" "
+                  "\\x01\\x7f \xc3\xa9\", expect: {text: '^HTTP/1\\.[01] 200 ''ok''', regex: "
+                  "true}}") != std::string::npos);
+  CHECK(text.find("check: {type: program, expect: 'OK\\\\n', command: \"/usr/local/bin/check "
+                  "--name \\\"a b\\\" \\\\x %h %p\"}") != std::string::npos);
+  CHECK(text.find("    health:\n      on_failure: quiesce\n    sorry_server: {address: "
+                  "198.18.1.98, forward: dr}\n") != std::string::npos);
+}

@@ -40,13 +40,13 @@ TEST_CASE("unknown keys are errors at every level, listing the expected keys") {
       {"services:\n  - {protocol: tcp, vip: 198.18.1.100, port: 80, real_servers: [{address: "
        "198.18.1.11, wieght: 2}]}\n",
        "t.yaml:7:88: services[0].real_servers[0].wieght: unknown key \"wieght\", expected one of: "
-       "address, port, weight, forward, upper_threshold, lower_threshold, enabled"},
+       "address, port, weight, forward, upper_threshold, lower_threshold, enabled, check"},
   });
   // The misspelt key is not read, so the one it stood for is missing too.
   CHECK(errors_of(with_port("services:\n  - prot: tcp\n    vip: 198.18.1.100\n    port: 80\n")) ==
         Lines{"t.yaml:7:5: services[0].prot: unknown key \"prot\", expected one of: protocol, vip, "
               "port, fwmark, scheduler, scheduler_flags, persistence, one_packet, quiesce_server, "
-              "enabled, real_servers",
+              "enabled, health, sorry_server, real_servers",
               "t.yaml:7:5: services[0].protocol: required key is missing"});
 }
 

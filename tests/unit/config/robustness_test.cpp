@@ -96,16 +96,15 @@ TEST_CASE("wrong node types at every level are reported, never thrown") {
       {"services: {protocol: tcp}\n", "t.yaml:6:11: services: expected a list, got a map"},
       {"services: [tcp]\n",
        "t.yaml:6:12: services[0]: expected a map with keys: protocol, vip, port, fwmark, "
-       "scheduler, scheduler_flags, persistence, one_packet, quiesce_server, enabled, "
-       "real_servers; got "
-       "\"tcp\""},
+       "scheduler, scheduler_flags, persistence, one_packet, quiesce_server, enabled, health, "
+       "sorry_server, real_servers; got \"tcp\""},
       {"services: [{protocol: [tcp], vip: {a: 1}, port: 80}]\n",
        "t.yaml:6:23: services[0].protocol: expected a non-empty string, got a list"},
       {"services: [{protocol: tcp, vip: 198.18.1.100, port: 80, real_servers: 198.18.1.11}]\n",
        "t.yaml:6:71: services[0].real_servers: expected a list, got \"198.18.1.11\""},
       {"services: [{protocol: tcp, vip: 198.18.1.100, port: 80, real_servers: [[1]]}]\n",
        "t.yaml:6:72: services[0].real_servers[0]: expected a map with keys: address, port, weight, "
-       "forward, upper_threshold, lower_threshold, enabled; got a list"},
+       "forward, upper_threshold, lower_threshold, enabled, check; got a list"},
   };
   for (const auto& [yaml, expected] : cases) {
     INFO(yaml);
@@ -133,7 +132,7 @@ TEST_CASE("deep nesting is a syntax error, not a stack overflow") {
                             "real_servers: " +
                             nested + "}]\n")) ==
         Lines{"t.yaml:6:72: services[0].real_servers[0]: expected a map with keys: address, port, "
-              "weight, forward, upper_threshold, lower_threshold, enabled; got a list"});
+              "weight, forward, upper_threshold, lower_threshold, enabled, check; got a list"});
 }
 
 TEST_CASE("aliases that refer to themselves do not loop") {

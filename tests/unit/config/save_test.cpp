@@ -41,6 +41,7 @@ std::string saved(const json& ops, std::string_view file = kFile) {
   REQUIRE(loaded.config);
   config::Config running = *loaded.config;
   const auto error = config::apply_edits(running, ops);
+  INFO((error ? error->message : ""));
   REQUIRE_FALSE(error);
   auto out = config::splice_running(file, *loaded.config, running);
   if (const auto* e = std::get_if<config::SaveError>(&out)) FAIL(e->message);
@@ -48,6 +49,14 @@ std::string saved(const json& ops, std::string_view file = kFile) {
 }
 
 const json kDns = {{"protocol", "udp"}, {"vip", "198.18.1.100"}, {"port", 53}};
+
+// `service` with a faster check (only interval_ms given: the file's check
+// keeps its other fields), failed servers quiesced and a sorry server.
+json web_with_health(json service) {
+  service["health"] = {{"check", {{"interval_ms", 2000}}}, {"on_failure", "quiesce"}};
+  service["sorry_server"] = {{"address", "198.18.1.99"}, {"port", 8080}};
+  return service;
+}
 
 }  // namespace
 
@@ -181,6 +190,91 @@ TEST_CASE("save: a new service after a kept last one is set apart by one blank l
         "    scheduler: rr\n"
         "\n"
         "\n");
+}
+
+}  // namespace lb::test
+
+namespace lb::test {
+
+TEST_CASE(
+    "save: health settings edited live are written; a checked service unchanged keeps its text") {
+  constexpr std::string_view file =
+      "ports:\n"
+      "  - {name: ext, device: net_null0, address: 198.18.1.1/24}\n"
+      "services:\n"
+      "  # Web, checked as lvs.cf did.\n"
+      "  - protocol: tcp\n"
+      "    vip: 198.18.1.100\n"
+      "    port: 80\n"
+      "    health:\n"
+      "      check: {type: send_expect, send: 'GET / HTTP/1.0\\r\\n\\r\\n', expect: HTTP}  # "
+      "nanny\n"
+      "    real_servers:\n"
+      "      - {address: 198.18.1.11}\n"
+      "  # DNS.\n"
+      "  - {protocol: udp, vip: 198.18.1.100, port: 53, real_servers: [{address: 198.18.1.12}]}\n";
+  const json web = {{"protocol", "tcp"}, {"vip", "198.18.1.100"}, {"port", 80}};
+  // A check given to a DNS server: the web service keeps its text, comment
+  // and escapes included.
+  const auto dns_checked =
+      saved(json::array(
+                {{{"op", "edit_real"},
+                  {"service", kDns},
+                  {"real",
+                   {{"address", "198.18.1.12"}, {"check", {{"type", "udp"}, {"send", "ping"}}}}}}}),
+            file);
+  CHECK(dns_checked ==
+        "ports:\n"
+        "  - {name: ext, device: net_null0, address: 198.18.1.1/24}\n"
+        "services:\n"
+        "  # Web, checked as lvs.cf did.\n"
+        "  - protocol: tcp\n"
+        "    vip: 198.18.1.100\n"
+        "    port: 80\n"
+        "    health:\n"
+        "      check: {type: send_expect, send: 'GET / HTTP/1.0\\r\\n\\r\\n', expect: HTTP}  # "
+        "nanny\n"
+        "    real_servers:\n"
+        "      - {address: 198.18.1.11}\n"
+        "  # DNS.\n"
+        "  - protocol: udp\n"
+        "    vip: 198.18.1.100\n"
+        "    port: 53\n"
+        "    real_servers:\n"
+        "      - {address: 198.18.1.12, check: {type: udp, send: ping}}\n");
+  // The web service's health changed: written by the emitter, the check's
+  // bytes the same.
+  const auto web_changed =
+      saved(json::array({{{"op", "edit_service"}, {"service", web_with_health(web)}}}), file);
+  CHECK(
+      web_changed ==
+      "ports:\n"
+      "  - {name: ext, device: net_null0, address: 198.18.1.1/24}\n"
+      "services:\n"
+      "  # Web, checked as lvs.cf did.\n"
+      "  - protocol: tcp\n"
+      "    vip: 198.18.1.100\n"
+      "    port: 80\n"
+      "    health:\n"
+      "      check: {type: send_expect, interval_ms: 2000, send: 'GET / HTTP/1.0\\r\\n\\r\\n', "
+      "expect: HTTP}\n"
+      "      on_failure: quiesce\n"
+      "    sorry_server: {address: 198.18.1.99, port: 8080}\n"
+      "    real_servers:\n"
+      "      - {address: 198.18.1.11}\n"
+      "  # DNS.\n"
+      "  - {protocol: udp, vip: 198.18.1.100, port: 53, real_servers: [{address: 198.18.1.12}]}\n");
+  // Taking them away again.
+  const auto cleared = saved(json::array({{{"op", "edit_service"},
+                                           {"service",
+                                            {{"protocol", "tcp"},
+                                             {"vip", "198.18.1.100"},
+                                             {"port", 80},
+                                             {"health", nullptr},
+                                             {"sorry_server", nullptr}}}}}),
+                             file);
+  CHECK(cleared.find("health") == std::string::npos);
+  CHECK(cleared.find("  # Web, checked as lvs.cf did.\n  - protocol: tcp\n") != std::string::npos);
 }
 
 }  // namespace lb::test

@@ -49,4 +49,12 @@ FoundService find_service(const Config& config, const nlohmann::json& selector);
 // "tcp 198.18.0.10:80" / "fwmark 7": how messages and logs name a service.
 std::string service_label(const sched::ServiceSpec& service);
 
+// Health settings in the `edit` operations' own form, as the `config`
+// request shows them, so that a script can send them back: a check as the
+// YAML's check map ({"type": "http", "port": 8080, "interval_ms": 2000, ...},
+// its type's keys only, texts with Piranha's escapes), and a service's
+// `health` ({"check": CHECK or null, "on_failure": "remove"|"quiesce"}).
+nlohmann::json check_json(const health::CheckSpec& check);
+nlohmann::json health_json(const health::HealthSpec& health);
+
 }  // namespace lb::config
