@@ -214,6 +214,22 @@ std::vector<CheckProblem> check_problems(const health::CheckSpec& check) {
   return problems;
 }
 
+namespace {
+
+// A text for a log line: Piranha's escapes (a regex as written), and any
+// other byte outside printable ASCII as \xNN, so that nothing can garble
+// the line.
+std::string shown(std::string_view text, bool regex = false) {
+  std::string out;
+  for (const char c : regex ? std::string(text) : encode_escapes(text)) {
+    const auto byte = static_cast<unsigned char>(c);
+    out += byte < 0x20 || byte >= 0x7f ? fmt::format("\\x{:02x}", byte) : std::string(1, c);
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string describe_check(const health::CheckSpec& check) {
   std::string out(check_type_name(check.type));
   if (check.port != 0) out += fmt::format(" port {}", check.port);
@@ -225,14 +241,14 @@ std::string describe_check(const health::CheckSpec& check) {
     }
     if (!check.expect_body.text.empty()) {
       out += fmt::format(" body {} \"{}\"", check.expect_body.regex ? "matching" : "containing",
-                         encode_escapes(check.expect_body.text));
+                         shown(check.expect_body.text, check.expect_body.regex));
     }
   }
-  if (!check.send.empty()) out += fmt::format(" send \"{}\"", encode_escapes(check.send));
+  if (!check.send.empty()) out += fmt::format(" send \"{}\"", shown(check.send));
   if (check.type == CheckType::kProgram) out += " run \"" + check.command + "\"";
   if (!check.expect.text.empty()) {
     out += fmt::format(" expect {}\"{}\"", check.expect.regex ? "regex " : "",
-                       encode_escapes(check.expect.text));
+                       shown(check.expect.text, check.expect.regex));
   }
   if (check.through_tunnel) out += " through the tunnel";
   out += fmt::format(", every {} ms (timeout {} ms, rise {}, fall {}", check.interval_ms,

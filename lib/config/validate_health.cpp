@@ -56,6 +56,7 @@ void check_service_check(Reader& reader, const sched::ServiceSpec& service,
   bool any_user = false;
   bool any_tunnel = false;
   bool all_known = true;
+  bool port_reported = false;  // once per check, naming the first server
   for (size_t r = 0; r < service.real_servers.size(); ++r) {
     const sched::RealServerSpec& real = service.real_servers[r];
     const RealServerSites& real_site = site.real_servers[r];
@@ -63,12 +64,12 @@ void check_service_check(Reader& reader, const sched::ServiceSpec& service,
     any_user = true;
     all_known = all_known && real_site.forward.ok;
     any_tunnel = any_tunnel || real.forward == sched::ForwardMethod::kTunnel;
-    if (real.port == 0 && real_site.port.ok && needs_port(*check)) {
+    if (!port_reported && real.port == 0 && real_site.port.ok && needs_port(*check)) {
       error_at(reader, site.health_check.entry,
                fmt::format("{} ({}) has port 0 (each packet keeps its own port), so this check "
                            "has no port to probe it on: give the check a port",
                            real_site.entry.path, real.addr.to_string()));
-      break;
+      port_reported = true;
     }
   }
   if (check->through_tunnel && site.health_check.through_tunnel.ok && any_user && all_known &&

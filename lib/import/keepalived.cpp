@@ -14,6 +14,7 @@
 #include <lb/import/formats.h>
 
 #include "block_reader.h"
+#include "keepalived_checks.h"
 #include "values.h"
 
 namespace lb::import {
@@ -22,9 +23,6 @@ using detail::Report;
 using detail::Statement;
 
 namespace {
-
-constexpr std::string_view kNoHealthChecks =
-    "lbd has no health checks yet: kept as a comment above the service, not carried over";
 
 std::string upper(std::string_view s) {
   std::string out(s);
@@ -108,6 +106,11 @@ struct VirtualServer {
   sched::ServiceSpec service;  // identity filled per target
   std::vector<std::string> comments;
   std::vector<int> real_lines;  // parallel to service.real_servers
+  // Its checkers' settings, and each real server's inhibit_on_failure
+  // (parallel to service.real_servers; null when not set).
+  detail::KaDefaults defaults;
+  std::vector<const Statement*> inhibit;
+  detail::KaSorry sorry;
   bool ok = true;
 };
 
@@ -124,6 +127,8 @@ void read_real_server(Report& report, const Statement& block, VirtualServer& vs,
   real.port = target->port;
   real.forward = forward;
   const std::string label = fmt::format("real_server {}:{}", real.addr.to_string(), real.port);
+  std::vector<const Statement*> checkers;
+  detail::KaDefaults defaults;
   for (const Statement& s : block.block) {
     const std::string& key = s.words[0];
     if (key == "weight") {
@@ -138,19 +143,23 @@ void read_real_server(Report& report, const Statement& block, VirtualServer& vs,
       }
     } else if (key == "lvs_method" || key == "lb_kind") {
       if (auto m = read_method(report, s)) real.forward = *m;
-    } else if (key.ends_with("_CHECK") || key == "HTTP_GET" || key == "SSL_GET" ||
-               one_of(key, {"inhibit_on_failure", "notify_up", "notify_down", "delay_loop", "alpha",
-                            "retry", "delay_before_retry", "warmup", "connect_timeout",
-                            "smtp_alert", "virtualhost"})) {
-      vs.comments.push_back(fmt::format("health check for {}: {}", label, detail::flatten(s)));
-      report.warn(s.line, fmt::format("{}: {}: {}", label, key, kNoHealthChecks));
+    } else if (detail::is_ka_checker(key)) {
+      checkers.push_back(&s);
+    } else if (detail::is_ka_check_setting(key)) {
+      detail::add_ka_setting(report, s, label, defaults);
+    } else if (one_of(key, {"notify_up", "notify_down", "smtp_alert"})) {
+      report.warn(s.line, fmt::format("{}: {}: lbd runs no notification script and sends no "
+                                      "alert; not carried over",
+                                      label, key));
     } else {
       report.warn(s.line, fmt::format("{}: unknown keyword \"{}\"; not carried over", label, key));
     }
   }
+  real.check = detail::ka_real_check(report, checkers, vs.defaults, defaults, real, label);
   // Kept for the copies of a group: force_port_for_method runs per copy.
   vs.service.real_servers.push_back(real);
   vs.real_lines.push_back(block.line);
+  vs.inhibit.push_back(defaults.inhibit);
 }
 
 VirtualServer read_virtual_server(Report& report, const Statement& block, std::string_view label) {
@@ -200,16 +209,28 @@ VirtualServer read_virtual_server(Report& report, const Statement& block, std::s
       report.warn(st.line,
                   "hashed: the sh/mh flag names (sh-port, mh-fallback, ...) set lbd's "
                   "scheduler flags; \"hashed\" alone is not carried over");
-    } else if (key == "sorry_server" || key == "sorry_server_inhibit" ||
-               key == "sorry_server_lvs_method") {
+    } else if (key == "sorry_server") {
+      vs.sorry.server = &st;
+    } else if (key == "sorry_server_lvs_method") {
+      vs.sorry.method = &st;
+    } else if (key == "sorry_server_inhibit") {
+      report.warn(st.line, fmt::format("{} sorry_server_inhibit: lbd's sorry server takes new "
+                                       "connections only while every real server is down; not "
+                                       "carried over",
+                                       label));
+    } else if (detail::is_ka_check_setting(key)) {
+      detail::add_ka_setting(report, st, label, vs.defaults);
+    } else if (one_of(key, {"quorum", "quorum_up", "quorum_down", "hysteresis", "omega"})) {
+      report.warn(st.line, fmt::format("{} {}: lbd has no quorum (a service taken down when too "
+                                       "little weight is up); not carried over",
+                                       label, key));
+    } else if (key == "ha_suspend") {
+      report.warn(st.line, fmt::format("{} ha_suspend: lbd checks the real servers whatever its "
+                                       "failover state; not carried over",
+                                       label));
+    } else if (key == "smtp_alert") {
       report.warn(st.line,
-                  fmt::format("{} {}: lbd has no sorry server; not carried over", label, key));
-    } else if (one_of(key,
-                      {"delay_loop", "quorum", "quorum_up", "quorum_down", "hysteresis", "alpha",
-                       "omega", "ha_suspend", "virtualhost", "retry", "delay_before_retry",
-                       "warmup", "connect_timeout", "inhibit_on_failure", "smtp_alert"})) {
-      vs.comments.push_back(fmt::format("health check: {}", detail::flatten(st)));
-      report.warn(st.line, fmt::format("{} {}: {}", label, key, kNoHealthChecks));
+                  fmt::format("{} smtp_alert: lbd sends no alert; not carried over", label));
     } else {
       report.warn(st.line, fmt::format("{}: unknown keyword \"{}\"; not carried over", label, key));
     }
@@ -224,6 +245,8 @@ VirtualServer read_virtual_server(Report& report, const Statement& block, std::s
   }
   for (const Statement* r : reals)
     read_real_server(report, *r, vs, forward);
+  detail::finish_ka_health(report, s, vs.inhibit, vs.real_lines, vs.defaults, vs.sorry, forward,
+                           std::string(label));
   return vs;
 }
 
@@ -326,6 +349,10 @@ Imported import_keepalived(std::string_view text) {
           sched::RealServerSpec real = vs.service.real_servers[r];
           detail::force_port_for_method(report, vs.real_lines[r], service, real);
           detail::add_real_server(report, vs.real_lines[r], service, real);
+        }
+        if (service.sorry_server) {
+          detail::force_port_for_method(report, vs.sorry.server->line, service,
+                                        *service.sorry_server, "sorry server");
         }
         for (size_t i = 0; i < out.services.size(); ++i) {
           const auto& o = out.services[i];

@@ -12,6 +12,7 @@
 
 #include <lb/import/formats.h>
 
+#include "ldirectord_checks.h"
 #include "values.h"
 
 namespace lb::import {
@@ -20,8 +21,6 @@ using detail::Report;
 
 namespace {
 
-constexpr std::string_view kNoHealthChecks =
-    "lbd has no health checks yet: kept as a comment above the service, not carried over";
 // More would be a typo (a /16 range), not a pool.
 constexpr uint32_t kMaxRange = 1024;
 
@@ -102,9 +101,27 @@ struct Virtual {
   bool ops = false;
   int ops_line = 0;
   std::vector<std::pair<int, std::string>> reals;  // line, text after "real="
+  detail::LdSettings checks;                       // its check settings
+  std::vector<detail::LdRealRequest> real_requests;
   std::vector<std::string> comments;
   bool ok = true;
 };
+
+// `"REQUEST", "RECEIVE"` after a real server's weight (ldirectord's
+// add_real_server: two quoted strings, a comma or blank between them).
+std::optional<std::pair<std::string, std::string>> request_pair(std::string_view rest) {
+  if (rest.size() < 2 || rest.front() != '"') return std::nullopt;
+  const size_t first_end = rest.find('"', 1);
+  if (first_end == std::string_view::npos) return std::nullopt;
+  std::string_view tail = rest.substr(first_end + 1);
+  if (tail.empty() || (tail.front() != ',' && tail.front() != ' ' && tail.front() != '\t')) {
+    return std::nullopt;
+  }
+  tail = trim(tail.substr(1));
+  if (tail.size() < 2 || tail.front() != '"' || tail.back() != '"') return std::nullopt;
+  return std::pair{std::string(rest.substr(1, first_end - 1)),
+                   std::string(tail.substr(1, tail.size() - 2))};
+}
 
 void read_real(Report& report, Virtual& v, int line, std::string_view spec) {
   spec = trim(spec);
@@ -153,16 +170,15 @@ void read_real(Report& report, Virtual& v, int line, std::string_view spec) {
     real.weight = *weight;
     rest = end == std::string_view::npos ? "" : trim(rest.substr(end));
   }
+  std::optional<std::pair<std::string, std::string>> request;
   if (!rest.empty()) {
-    if (rest.front() != '"') {
+    request = request_pair(rest);
+    if (!request) {
       report.error(line, fmt::format("real {}: unexpected \"{}\" after the weight (expected "
                                      "\"REQUEST\", \"RECEIVE\")",
                                      target, rest));
       return;
     }
-    v.comments.push_back(fmt::format("health check for real {}: request/receive {}", target, rest));
-    report.warn(line,
-                fmt::format("real {}: its request/receive strings: {}", target, kNoHealthChecks));
   }
   // ipvsadm gives a real server without a port the virtual service's.
   real.port = port.value_or(0) == 0 ? (v.service.fwmark != 0 ? 0 : v.service.port) : *port;
@@ -170,21 +186,12 @@ void read_real(Report& report, Virtual& v, int line, std::string_view spec) {
     real.addr = packet::Ipv4Addr::from_host(a);
     sched::RealServerSpec one = real;
     detail::force_port_for_method(report, line, v.service, one);
+    const size_t before = v.service.real_servers.size();
     detail::add_real_server(report, line, v.service, one);
+    if (request && v.service.real_servers.size() > before) {
+      v.real_requests.push_back({before, line, request->first, request->second});
+    }
   }
-}
-
-// Health-check keys: what ldirectord's checks use (kept as comments).
-bool is_check_key(std::string_view key) {
-  return one_of(
-      key, {"request", "receive", "checktype", "checkcommand", "checktimeout", "negotiatetimeout",
-            "checkcount", "failurecount", "checkinterval", "checkport", "login", "passwd",
-            "database", "secret", "load", "service", "httpmethod", "virtualhost", "quiescent"});
-}
-
-// Secrets are never copied into the YAML.
-std::string shown_value(std::string_view key, const std::string& value) {
-  return key == "passwd" || key == "secret" ? "(not copied)" : value;
 }
 
 void read_virtual_line(Report& report, Virtual& v, const Line& l) {
@@ -211,17 +218,8 @@ void read_virtual_line(Report& report, Virtual& v, const Line& l) {
     if (value != "yes" && value != "no") report.error(l.number, "ops must be 'yes' or 'no'");
     v.ops = value == "yes";
     v.ops_line = l.number;
-  } else if (is_check_key(key)) {
-    v.comments.push_back(fmt::format("health check: {} = {}", key, shown_value(key, value)));
-    report.warn(
-        l.number,
-        fmt::format("virtual {}: {}: {}{}", v.label, key, kNoHealthChecks,
-                    key == "quiescent" ? " (lbd drains a real server by hand with weight 0)" : ""));
-  } else if (key == "fallback") {
-    report.warn(l.number,
-                fmt::format("virtual {}: fallback {}: lbd has no fallback (sorry) server; "
-                            "not carried over",
-                            v.label, value));
+  } else if (detail::is_ld_check_key(key)) {
+    v.checks[key] = {l.number, unquote(value)};
   } else if (one_of(key, {"fallbackcommand", "emailalert", "emailalertfreq", "emailalertstatus",
                           "monitorfile", "cleanstop", "smtp"})) {
     report.warn(l.number, fmt::format("virtual {}: {}: a setting of ldirectord's own daemon; not "
@@ -235,7 +233,7 @@ void read_virtual_line(Report& report, Virtual& v, const Line& l) {
 
 // The service once every line of its block is read (the protocol and the
 // mark decide the defaults).
-void finish_virtual(Report& report, Virtual& v) {
+void finish_virtual(Report& report, Virtual& v, const detail::LdSettings& globals) {
   sched::ServiceSpec& s = v.service;
   if (s.fwmark != 0) {
     if (v.protocol && *v.protocol != "fwm") {
@@ -273,23 +271,24 @@ void finish_virtual(Report& report, Virtual& v) {
   }
   for (const auto& [line, spec] : v.reals)
     read_real(report, v, line, spec);
+  detail::apply_ldirectord_checks(report, globals, v.checks, v.label, v.line, v.service,
+                                  v.real_requests, v.comments);
 }
 
-void read_global(Report& report, const Line& l, std::vector<std::string>& header_checks) {
+void read_global(Report& report, const Line& l, detail::LdSettings& globals) {
   const std::string& key = l.key;
   if (key.empty()) {
     report.error(l.number,
                  fmt::format("expected \"key = value\" or \"virtual = ...\", got \"{}\"", l.text));
-  } else if (one_of(key, {"checktimeout", "negotiatetimeout", "checkinterval", "checkcount",
-                          "failurecount", "quiescent", "readdquiescent"})) {
-    header_checks.push_back(fmt::format("{} = {}", key, l.value));
-    report.warn(l.number, fmt::format("{}: lbd has no health checks yet: kept as a comment in the "
-                                      "header, not carried over",
-                                      key));
-  } else if (key == "fallback" || key == "fallback6") {
-    report.warn(
-        l.number,
-        fmt::format("fallback {}: lbd has no fallback (sorry) server; not carried over", l.value));
+  } else if (key == "readdquiescent") {
+    report.warn(l.number,
+                "readdquiescent: lbd keeps a quiesced real server in its configuration anyway; "
+                "not carried over");
+  } else if (detail::is_ld_global_check_key(key)) {
+    // Applied to every virtual service that does not set its own.
+    globals[key] = {l.number, unquote(l.value)};
+  } else if (key == "fallback6") {
+    report.warn(l.number, fmt::format("fallback6 {}: lbd is IPv4 only; not carried over", l.value));
   } else if (key == "autoreload") {
     report.warn(l.number,
                 "autoreload: lbd re-reads its file on `lbctl reload` (or SIGHUP), not "
@@ -310,7 +309,7 @@ Imported import_ldirectord(std::string_view text) {
   Imported out;
   Report report(out);
   std::vector<Virtual> virtuals;
-  std::vector<std::string> header_checks;
+  detail::LdSettings globals;
   std::vector<std::string> hints;
   std::vector<uint32_t> marks;
   Virtual* current = nullptr;
@@ -341,7 +340,7 @@ Imported import_ldirectord(std::string_view text) {
       continue;
     }
     if (l.key != "virtual") {
-      read_global(report, l, header_checks);
+      read_global(report, l, globals);
       continue;
     }
     Virtual v;
@@ -390,7 +389,7 @@ Imported import_ldirectord(std::string_view text) {
   std::vector<int> service_lines;
   for (Virtual& v : virtuals) {
     if (!v.ok) continue;
-    finish_virtual(report, v);
+    finish_virtual(report, v, globals);
     for (size_t i = 0; i < out.services.size(); ++i) {
       const auto& a = out.services[i];
       const auto& b = v.service;
@@ -403,11 +402,6 @@ Imported import_ldirectord(std::string_view text) {
     out.services.push_back(v.service);
     out.service_comments.push_back(v.comments);
     service_lines.push_back(v.line);
-  }
-  if (!header_checks.empty()) {
-    out.header.push_back("ldirectord global health-check settings (not carried over):");
-    for (const auto& c : header_checks)
-      out.header.push_back("  " + c);
   }
   detail::finish_header(out, hints, marks, "ldirectord.cf");
   detail::sort_by_line(out);

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include <lb/config/health.h>
 #include <lb/import/formats.h>
 
 #include "block_reader.h"
@@ -24,8 +25,6 @@ using detail::Statement;
 
 namespace {
 
-constexpr std::string_view kNoHealthChecks =
-    "lbd has no health checks yet: kept as a comment above the service, not carried over";
 constexpr std::string_view kNoFailover =
     "lbd has no active/backup failover yet (pulse's heartbeat and takeover): not carried over";
 
@@ -130,6 +129,96 @@ struct Virtual {
   std::vector<std::string> comments;
 };
 
+// nanny's settings in a virtual server (send, expect, use_regex,
+// send_program, timeout, reentry): the value and its line.
+using NannySettings = std::map<std::string, std::pair<int, std::string>>;
+
+// The check nanny ran on each real server of `v`, from what lvs passes it
+// (lvs.c startClientMonitor): the send/expect exchange, or the sending
+// program whose output is compared with expect, or a TCP connect when
+// neither is given; UDP virtual servers are checked over UDP. nanny takes a
+// failing server out at once and lets it back only after the re-entry
+// time: fall and rise 1, with `timeout` as Piranha's service timeout and
+// `reentry` as its re-entry time. lvs.cf has no check interval: the
+// default's applies.
+std::optional<health::CheckSpec> nanny_check(Report& report, const Virtual& v,
+                                             const NannySettings& settings) {
+  const auto get = [&](const char* key) -> const std::pair<int, std::string>* {
+    const auto it = settings.find(key);
+    return it == settings.end() ? nullptr : &it->second;
+  };
+  health::CheckSpec check;
+  check.rise = 1;
+  check.fall = 1;
+  bool ok = true;
+  for (auto [key, out] :
+       {std::pair{"timeout", &check.service_timeout_ms}, std::pair{"reentry", &check.reentry_ms}}) {
+    if (const auto* s = get(key)) {
+      const auto seconds = report.number(s->first, fmt::format("virtual {} {}", v.name, key),
+                                         s->second, 0, config::kMaxPiranhaTimeMs / 1000);
+      if (seconds) *out = *seconds * 1000;
+      ok = ok && seconds.has_value();
+    }
+  }
+  bool regex = false;
+  if (const auto* s = get("use_regex")) {
+    const auto flag =
+        report.number(s->first, fmt::format("virtual {} use_regex", v.name), s->second, 0, 1);
+    regex = flag.value_or(0) == 1;
+    ok = ok && flag.has_value();
+  }
+  if (!ok) return std::nullopt;
+  const auto* send = get("send");
+  const auto* expect = get("expect");
+  const auto* program = get("send_program");
+  // nanny's wildcard: any reply will do.
+  if (expect && expect->second != "*") {
+    check.expect = {regex ? expect->second : config::decode_escapes(expect->second), regex};
+  }
+  if (program) {
+    if (send) {
+      report.warn(send->first, fmt::format("virtual {}: send is ignored when send_program is set "
+                                           "(as nanny does); not carried over",
+                                           v.name));
+    }
+    if (auto problem = config::command_problem(program->second); !problem.empty()) {
+      report.warn(program->first,
+                  fmt::format("virtual {}: send_program: {}; not carried over: the real servers "
+                              "are not checked",
+                              v.name, problem));
+      return std::nullopt;
+    }
+    check.type = health::CheckType::kProgram;
+    check.command = program->second;
+  } else if (v.service.protocol == sched::Protocol::kUdp) {
+    check.type = health::CheckType::kUdp;
+    if (send) {
+      check.send = config::decode_escapes(send->second);
+    } else {
+      report.warn(v.line, fmt::format("virtual {}: a UDP service without send: nanny sent nothing "
+                                      "and waited for a reply; lbd sends an empty datagram and "
+                                      "waits for a reply",
+                                      v.name));
+    }
+  } else if (send || (expect && expect->second != "*")) {
+    check.type = health::CheckType::kSendExpect;
+    if (send) check.send = config::decode_escapes(send->second);
+  } else {
+    check.type = health::CheckType::kTcp;
+  }
+  // A marked virtual server's real servers keep each packet's port: nanny
+  // checked the virtual server's port.
+  if (v.service.fwmark != 0 && v.has_port) check.port = v.service.port;
+  if (const auto problems = config::check_problems(check); !problems.empty()) {
+    const auto* where = get(problems.front().key == "expect" ? "expect" : "send");
+    report.warn(where != nullptr ? where->first : v.line,
+                fmt::format("virtual {}: {}; not carried over: the real servers are not checked",
+                            v.name, problems.front().message));
+    return std::nullopt;
+  }
+  return check;
+}
+
 sched::RealServerSpec read_server(Report& report, const Statement& block, const Globals& globals,
                                   const Virtual& v, bool& ok) {
   sched::RealServerSpec real;
@@ -191,6 +280,7 @@ Virtual read_virtual(Report& report, const Statement& block, const Globals& glob
   std::optional<packet::Ipv4Addr> pmask;
   int pmask_line = 0;
   std::vector<const Statement*> servers;
+  NannySettings nanny;
   for (const Statement& s : block.block) {
     if (s.has_block) {
       if (s.words[0] == "server") {
@@ -252,8 +342,7 @@ Virtual read_virtual(Report& report, const Statement& block, const Globals& glob
       }
     } else if (key == "timeout" || key == "reentry" || key == "send" || key == "expect" ||
                key == "use_regex" || key == "send_program") {
-      v.comments.push_back(fmt::format("health check: {} = {}", key, value));
-      report.warn(s.line, fmt::format("virtual {}: {}: {}", v.name, key, kNoHealthChecks));
+      nanny[key] = {s.line, value};
     } else {
       report.warn(s.line,
                   fmt::format("virtual {}: unknown setting \"{}\"; not carried over", v.name, key));
@@ -267,6 +356,7 @@ Virtual read_virtual(Report& report, const Statement& block, const Globals& glob
                                         "carried over",
                                         v.name));
   }
+  service.health.check = nanny_check(report, v, nanny);
   if (service.fwmark == 0) {
     if (!v.has_address) report.error(block.line, fmt::format("virtual {} has no address", v.name));
     if (!v.has_port) report.error(block.line, fmt::format("virtual {} has no port", v.name));
@@ -299,6 +389,7 @@ void merge_into(Report& report, Virtual& into, const Virtual& v) {
   if (!same_persistence) differs("persistence");
   if (a.enabled != b.enabled) differs("active setting");
   if (a.quiesce_server != b.quiesce_server) differs("quiesce_server");
+  if (a.health != b.health) differs("health check");
   for (const auto& real : b.real_servers)
     detail::add_real_server(report, v.line, a, real, true);
 }

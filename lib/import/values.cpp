@@ -87,14 +87,14 @@ void add_real_server(Report& report, int line, sched::ServiceSpec& service,
                      const sched::RealServerSpec& real, bool merging) {
   for (const auto& existing : service.real_servers) {
     if (existing.addr == real.addr && existing.port == real.port) {
-      const bool same = existing.weight == real.weight && existing.enabled == real.enabled &&
-                        existing.forward == real.forward &&
-                        existing.upper_threshold == real.upper_threshold &&
-                        existing.lower_threshold == real.lower_threshold;
+      const bool same =
+          existing.weight == real.weight && existing.enabled == real.enabled &&
+          existing.forward == real.forward && existing.upper_threshold == real.upper_threshold &&
+          existing.lower_threshold == real.lower_threshold && existing.check == real.check;
       if (merging && same) return;
       report.warn(line, fmt::format("real server {}:{} is already in {}{}; this one is left out",
                                     real.addr.to_string(), real.port, service_label(service),
-                                    merging ? " with other settings (weight, active)" : ""));
+                                    merging ? " with other settings (weight, active, check)" : ""));
       return;
     }
   }
@@ -102,15 +102,21 @@ void add_real_server(Report& report, int line, sched::ServiceSpec& service,
 }
 
 void force_port_for_method(Report& report, int line, const sched::ServiceSpec& service,
-                           sched::RealServerSpec& real) {
+                           sched::RealServerSpec& real, std::string_view what) {
   if (real.forward == sched::ForwardMethod::kNat) return;
   const uint16_t port = service.fwmark != 0 ? 0 : service.port;
   if (real.port != port && real.port != 0) {
-    report.warn(line,
-                fmt::format("real server {} port {}: with {} forwarding the real server "
-                            "receives the packet's own port (as ipvsadm forces it); "
-                            "the port is dropped",
-                            real.addr.to_string(), real.port, sched::to_string(real.forward)));
+    // Its checker probed the port the file gives, whatever the kernel did
+    // with the traffic: the check keeps it.
+    const bool pinned = real.check && real.check->port == 0;
+    if (pinned) real.check->port = real.port;
+    report.warn(
+        line,
+        fmt::format("{0} {1} port {2}: with {3} forwarding the {0} "
+                    "receives the packet's own port (as ipvsadm forces it); "
+                    "the port is dropped{4}",
+                    what, real.addr.to_string(), real.port, sched::to_string(real.forward),
+                    pinned ? fmt::format(" (its check still probes port {})", real.port) : ""));
   }
   real.port = port;
 }

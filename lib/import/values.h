@@ -50,9 +50,10 @@ void add_real_server(Report& report, int line, sched::ServiceSpec& service,
 
 // ipvsadm's rule for direct routing and tunnelling: the real server's port
 // is the service's (0 on firewall-mark services); warns when the file said
-// otherwise.
+// otherwise. A check of the server without a port of its own keeps probing
+// the port the file gave.
 void force_port_for_method(Report& report, int line, const sched::ServiceSpec& service,
-                           sched::RealServerSpec& real);
+                           sched::RealServerSpec& real, std::string_view what = "real server");
 
 std::string service_label(const sched::ServiceSpec& service);  // "tcp 198.18.1.100:80", "fwmark 80"
 

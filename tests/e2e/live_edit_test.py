@@ -17,6 +17,9 @@
   UDP flow, which is the one that then answers it;
 - `ipvsadm -a` of a real server the service has is refused with ipvsadm's
   own words and status;
+- health settings are edited like the rest (a service's check, failure
+  action and sorry server, a tunnel real server's own check) and shown by
+  `lbctl config`;
 - `lbctl save` writes the running services into the file, the comment kept;
   after a restart from that file `ipvsadm -S -n` is the same, `-L -n` the
   same but for the connection counters, `lbctl config` the same, and traffic
@@ -308,6 +311,26 @@ def main():
         # shows it.
         edit(["disable", HTTP, f"{RS1}:80"], f"real server {RS1}:80 of service tcp {VIP}:80 disabled",
              lambda l: not any(line.startswith(f"  -> {RS1}:80 ") for line in l.splitlines()))
+        # Health settings are edited, saved and read back as the rest are.
+        r = admin.lbctl("service", "edit", HTTP, "--check", "http", "--interval", "2s",
+                        "--on-failure", "quiesce", "--sorry", f"{RS1}:8080")
+        check(r.returncode == 0 and r.stdout == f"changed service tcp {VIP}:80\n",
+              f"lbctl service edit --check http --interval 2s --on-failure quiesce --sorry: "
+              f"{r.stdout.strip() or r.stderr.strip()}")
+        r = admin.lbctl("real", "edit", f"tcp:{VIP}:6669", f"{RS1}:6669", "--check", "tcp",
+                        "--through-tunnel", "yes")
+        check(r.returncode == 0, f"lbctl real edit --check tcp --through-tunnel yes of the tunnel "
+                                 f"server: {r.stdout.strip() or r.stderr.strip()}")
+        r = admin.lbctl("real", "edit", HTTP, f"{RS2}:80", "--check", "tcp", "--through-tunnel", "yes")
+        check(r.returncode == 1 and "through_tunnel is only for tunnel real servers" in r.stderr
+              and "nothing was changed (invalid)" in r.stderr,
+              f"and refused for a NAT server, nothing changed ({r.stderr.strip()})")
+        web = next(s for s in config_of(admin)["services"] if s.get("port") == 80)
+        check(web["health"]["check"]["type"] == "http" and web["health"]["check"]["interval_ms"] == 2000
+              and web["health"]["on_failure"] == "quiesce"
+              and web["sorry_server"] == {"address": RS1, "port": 8080, "forward": "nat"}
+              and all(real["check"] is None for real in web["real_servers"]),
+              f"lbctl config shows the check, the failure action and the sorry server ({web})")
         saved_rules = admin.ipvsadm("-S", "-n").stdout
         print(saved_rules, end="")
         check(saved_rules.splitlines() == [
@@ -333,6 +356,10 @@ def main():
         udp_item = SERVICES[SERVICES.index(COMMENT):]
         check(saved.startswith(head) and udp_item in saved,
               "and the rest of the file and the UDP service byte for byte")
+        for line in ("      check: {type: http, interval_ms: 2000}", "      on_failure: quiesce",
+                     f"    sorry_server: {{address: {RS1}, port: 8080}}",
+                     f"      - {{address: {RS1}, forward: tunnel, check: {{type: tcp, through_tunnel: true}}}}"):
+            check(line in saved.splitlines(), f"the saved file has `{line.strip()}`")
         config = config_of(admin)
         check(config["unsaved_edits"] is False, "lbctl config: nothing left unsaved")
 
@@ -352,8 +379,11 @@ def main():
               + ("" if without_counters(after) == without_counters(listing) else f":\n{listing}--- now:\n{after}"))
         again = config_of(admin)
         shown = admin.lbctl("config").stdout.splitlines()
-        check(f"  -> {RS1}:80 nat weight 0 DISABLED" in shown and f"tcp {VIP}:80 wrr" in shown,
-              f"lbctl config shows rs1 drained and disabled, the service wrr ({shown})")
+        check(f"  -> {RS1}:80 nat weight 0 DISABLED" in shown
+              and f"tcp {VIP}:80 wrr check http on-failure quiesce sorry {RS1}:8080" in shown
+              and f"  -> {RS1}:6669 tunnel weight 1 check tcp" in shown,
+              f"lbctl config shows rs1 drained and disabled, the service wrr with its check and "
+              f"sorry server, the tunnel server's own check ({shown})")
         check(again == config, "lbctl config is the same (rs1 drained and disabled, the schedulers, nothing unsaved)"
               + ("" if again == config else f":\n{json.dumps(config)}\n--- now:\n{json.dumps(again)}"))
         counts, errors = requests(t, 30)

@@ -271,6 +271,24 @@ TEST_CASE("health: the texts of a check") {
        "(ECMAScript): Unexpected character within '[...]' in regular expression"},
       {"{type: send_expect, send: \"\"}",
        "t.yaml:11:40: services[0].health.check.send: expected a non-empty string, got \"\""},
+      {"{type: program, command: \"  \"}",
+       "t.yaml:11:39: services[0].health.check.command: expected a command, got only blanks; got "
+       "\"  \""},
+      {"{type: program, command: \"/bin/check\\0\"}",
+       "t.yaml:11:39: services[0].health.check.command: a command cannot contain a NUL character; "
+       "got \"/bin/check\\x00\""},
+      {"{type: http, host: " + std::string(256, 'h') + "}",
+       "t.yaml:11:33: services[0].health.check.host: expected a host name of 1..255 characters, "
+       "got 256; got \"" +
+           std::string(40, 'h') + "...\""},
+      {"{type: http, path: /" + std::string(4096, 'p') + "}",
+       "t.yaml:11:33: services[0].health.check.path: a path is at most 4096 characters, got 4097; "
+       "got \"/" +
+           std::string(39, 'p') + "...\""},
+      {"{type: program, command: /" + std::string(4096, 'c') + "}",
+       "t.yaml:11:39: services[0].health.check.command: a command is at most 4096 characters, got "
+       "4097; got \"/" +
+           std::string(39, 'c') + "...\""},
       {"{type: program, command: check.sh %h}",
        "t.yaml:11:39: services[0].health.check.command: the program \"check.sh\" must be given "
        "by its absolute path (lbd runs it without a shell or PATH search); got \"check.sh %h\""},
@@ -313,6 +331,15 @@ TEST_CASE("health: the health and sorry_server maps") {
   CHECK(errors_of(with_port(service + "    health: tcp\n")) ==
         Lines{"t.yaml:10:13: services[0].health: expected a map with keys: check, on_failure; "
               "got \"tcp\""});
+  CHECK(errors_of(with_port(service + "    sorry_server: 198.18.1.99\n")) ==
+        Lines{"t.yaml:10:19: services[0].sorry_server: expected a map with keys: address, port, "
+              "forward; got \"198.18.1.99\""});
+  CHECK(
+      errors_of(with_port(service + "    real_servers: [{address: 198.18.1.11, check: tcp}]\n")) ==
+      Lines{"t.yaml:10:50: services[0].real_servers[0].check: expected a map with keys: type, "
+            "port, interval_ms, timeout_ms, rise, fall, service_timeout_ms, reentry_ms, path, "
+            "host, expect_status, expect_body, send, expect, command, through_tunnel; got "
+            "\"tcp\""});
   CHECK(errors_of(with_port(service + "    sorry_server: {port: 8080}\n")) ==
         Lines{"t.yaml:10:19: services[0].sorry_server.address: required key is missing"});
   CHECK(errors_of(with_port(service + "    sorry_server: {address: 198.18.1.300}\n")) ==
@@ -355,6 +382,12 @@ TEST_CASE("health: a sorry server is another server, on a path its method can ta
               "direct routing but is on none of lbd's subnets (\"ext\" 198.18.1.0/24); direct "
               "routing addresses the frame to the server's MAC, so the server must share a link "
               "with lbd: put it on a port's subnet, or use forward: tunnel"});
+  CHECK(
+      errors_of("ports: [{name: ext, device: net_null0, address: 198.18.1.1/24}]\n" + service +
+                "    sorry_server: {address: 203.0.113.9, forward: tunnel}\n") ==
+      Lines{"t.yaml:7:29: services[0].sorry_server.address: tunnel sorry server 203.0.113.9 is on "
+            "none of lbd's subnets (\"ext\" 198.18.1.0/24) and no port has a gateway to reach "
+            "it"});
   CHECK(errors_of(with_port(
             service + "    sorry_server: {address: 198.18.1.99, port: 8080, forward: dr}\n")) ==
         Lines{"t.yaml:11:48: services[0].sorry_server.port: port 8080 differs from the service's "

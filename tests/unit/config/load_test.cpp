@@ -75,6 +75,37 @@ TEST_CASE("conf/ has one example per topology, each using its forwarding method"
                     [](const auto& s) { return s.fwmark != 0 && s.persistence.has_value(); }));
 }
 
+TEST_CASE("the health example checks each service as its comments say") {
+  auto result = load_file((kConfDir / "health.yaml").string());
+  INFO(Catch::Detail::stringify(error_lines(result)));
+  REQUIRE(result.config);
+  const auto& services = result.config->services;
+  REQUIRE(services.size() == 3);
+  const auto& web = services[0];
+  REQUIRE(web.health.check);
+  CHECK(web.health.check->type == lb::health::CheckType::kHttp);
+  CHECK(web.health.check->path == "/health");
+  CHECK(web.health.check->expect_status == std::vector<uint16_t>{200});
+  CHECK(web.health.check->expect_body.text == "ok");
+  CHECK(web.health.check->fall == 2);
+  REQUIRE(web.sorry_server);
+  CHECK(web.sorry_server->addr == ip("198.18.2.99"));
+  REQUIRE(web.real_servers.size() == 3);
+  CHECK_FALSE(web.real_servers[0].check);
+  REQUIRE(web.real_servers[2].check);
+  CHECK(web.real_servers[2].check->port == 8081);
+  const auto& mail = services[1];
+  REQUIRE(mail.health.check);
+  CHECK(mail.health.check->send == "EHLO lbd.example.com\r\n");
+  CHECK(mail.health.check->expect.text == "250");
+  CHECK(mail.health.check->service_timeout_ms == 6000);
+  CHECK(mail.health.on_failure == lb::health::OnFailure::kQuiesce);
+  const auto& dns = services[2];
+  REQUIRE(dns.health.check);
+  CHECK(dns.health.check->type == lb::health::CheckType::kProgram);
+  CHECK(dns.health.check->expect == lb::health::Expect{"^198\\.18\\.", true});
+}
+
 TEST_CASE("the two-arm example describes the documented topology") {
   auto result = load_file((kConfDir / "nat-two-arm.yaml").string());
   REQUIRE(result.config);

@@ -260,6 +260,17 @@ TEST_CASE("lbctl completion: option values") {
     CHECK(replies(dir, "lbctl set expire_nodest_conn=") == std::vector<std::string>{"yes", "no"});
     CHECK(replies(dir, "lbctl set expire_nodest_conn=y") == std::vector<std::string>{"yes"});
   }
+  SECTION("health checks: the check types and what a failure does") {
+    CHECK(replies(dir, "lbctl service edit tcp:198.18.1.100:80 --check ") ==
+          std::vector<std::string>{"tcp", "http", "https", "send_expect", "udp", "program"});
+    CHECK(replies(dir, "lbctl real add tcp:198.18.1.100:80 198.18.2.11 --check h") ==
+          std::vector<std::string>{"http", "https"});
+    CHECK(replies(dir, "lbctl service add tcp:198.18.1.100:80 --on-failure ") ==
+          std::vector<std::string>{"remove", "quiesce"});
+    CHECK(replies(dir, "lbctl service edit tcp:198.18.1.100:80 --sorry-forward ") ==
+          std::vector<std::string>{"nat", "dr", "tunnel"});
+    CHECK(replies(dir, "lbctl service edit tcp:198.18.1.100:80 --interval ").empty());
+  }
   SECTION("free values complete to nothing") {
     CHECK(replies(dir, "lbctl lookup tcp 203.0.113.7:40000 ").empty());
     CHECK(replies(dir, "lbctl real add tcp:198.18.1.100:80 198.18.2.11 -w ").empty());

@@ -40,7 +40,7 @@ TEST_CASE("lbctl import: a Piranha lvs.cf to a file, format detected") {
                                "--from chooses another\n"));
   CHECK(result.err.find(input + ":13: warning: serial_no: lvs.cf's revision number has no lbd "
                                 "equivalent; not carried over\n") != std::string::npos);
-  CHECK(count_lines(result.err, ": warning: ") == 28);
+  CHECK(count_lines(result.err, ": warning: ") == 17);
   CHECK(result.err.ends_with("lbctl: import: wrote 3 services to " + out + "\n"));
 
   const std::string yaml = slurp(out);
@@ -57,6 +57,11 @@ TEST_CASE("lbctl import: a Piranha lvs.cf to a file, format detected") {
   CHECK(loaded.config->services[0].fwmark == 80);
   CHECK(loaded.config->services[1].port == 21);
   CHECK_FALSE(loaded.config->services[2].enabled);
+  // nanny's send/expect check, carried over.
+  REQUIRE(loaded.config->services[1].health.check);
+  CHECK(loaded.config->services[1].health.check->send == "quit");
+  CHECK(yaml.find("      check: {type: send_expect, rise: 1, fall: 1, service_timeout_ms: 6000, "
+                  "reentry_ms: 15000, send: quit, expect: '220'}\n") != std::string::npos);
 }
 
 TEST_CASE("lbctl import: --from, stdout, and the other formats") {

@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include <lb/config/health.h>
 #include <lb/config/load.h>
 #include <lb/import/formats.h>
 
@@ -64,6 +65,32 @@ inline Lines dump(const std::vector<ServiceSpec>& services) {
       out.push_back(fmt::format("  {}:{} w={} fwd={} x={} y={} en={}", r.addr.to_string(), r.port,
                                 r.weight, lb::sched::to_string(r.forward), r.upper_threshold,
                                 r.lower_threshold, r.enabled));
+    }
+  }
+  return out;
+}
+
+// Each service's health settings and its real servers' own checks, one
+// line each, in describe_check's words.
+inline Lines dump_health(const std::vector<ServiceSpec>& services) {
+  Lines out;
+  for (const auto& s : services) {
+    out.push_back(fmt::format(
+        "{} check={} on_failure={} sorry={}",
+        s.fwmark != 0
+            ? fmt::format("fwm={}", s.fwmark)
+            : fmt::format("{} {}:{}", lb::sched::to_string(s.protocol), s.vip.to_string(), s.port),
+        s.health.check ? lb::config::describe_check(*s.health.check) : "none",
+        lb::config::on_failure_name(s.health.on_failure),
+        s.sorry_server
+            ? fmt::format("{}:{}/{}", s.sorry_server->addr.to_string(), s.sorry_server->port,
+                          lb::sched::to_string(s.sorry_server->forward))
+            : "none"));
+    for (const auto& r : s.real_servers) {
+      if (r.check) {
+        out.push_back(fmt::format("  {}:{} check={}", r.addr.to_string(), r.port,
+                                  lb::config::describe_check(*r.check)));
+      }
     }
   }
   return out;

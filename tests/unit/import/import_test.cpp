@@ -90,64 +90,47 @@ TEST_CASE("import lvs.cf: the sample's services, rules, timeouts and warnings") 
              "its packets; lbd classifies packets itself, with the firewall_marks rule written "
              "from this virtual server (tcp 198.18.1.100:80). Compare it with your iptables -t "
              "mangle rules: any other port (e.g. an FTP passive range) needs a rule of its own"},
-            {39,
-             "virtual http: send: lbd has no health checks yet: kept as a comment above the "
-             "service, not carried over"},
-            {40,
-             "virtual http: expect: lbd has no health checks yet: kept as a comment above the "
-             "service, not carried over"},
-            {41,
-             "virtual http: use_regex: lbd has no health checks yet: kept as a comment above the "
-             "service, not carried over"},
-            {45,
-             "virtual http: timeout: lbd has no health checks yet: kept as a comment above the "
-             "service, not carried over"},
-            {46,
-             "virtual http: reentry: lbd has no health checks yet: kept as a comment above the "
-             "service, not carried over"},
             {59,
              "virtual https: firewall mark 80: lvs.cf does not hold the iptables rule that marked "
              "its packets; lbd classifies packets itself, with the firewall_marks rule written "
              "from this virtual server (tcp 198.18.1.100:443). Compare it with your iptables -t "
              "mangle rules: any other port (e.g. an FTP passive range) needs a rule of its own"},
-            {67,
-             "virtual https: send_program: lbd has no health checks yet: kept as a comment above "
-             "the service, not carried over"},
-            {68,
-             "virtual https: expect: lbd has no health checks yet: kept as a comment above the "
-             "service, not carried over"},
-            {72,
-             "virtual https: timeout: lbd has no health checks yet: kept as a comment above the "
-             "service, not carried over"},
-            {73,
-             "virtual https: reentry: lbd has no health checks yet: kept as a comment above the "
-             "service, not carried over"},
-            {91,
-             "virtual ftp: send: lbd has no health checks yet: kept as a comment above the "
-             "service, not carried over"},
-            {92,
-             "virtual ftp: expect: lbd has no health checks yet: kept as a comment above the "
-             "service, not carried over"},
+            {59,
+             "virtual https shares fwmark 80 with virtual http (line 31) but its health check "
+             "differs; the service keeps virtual http's"},
             {93,
              "virtual ftp: load_monitor = rup: lbd does not adjust weights from real-server load; "
              "not carried over"},
-            {96,
-             "virtual ftp: timeout: lbd has no health checks yet: kept as a comment above the "
-             "service, not carried over"},
-            {97,
-             "virtual ftp: reentry: lbd has no health checks yet: kept as a comment above the "
-             "service, not carried over"},
+            {110,
+             "virtual dns: a UDP service without send: nanny sent nothing and waited for a "
+             "reply; lbd sends an empty datagram and waits for a reply"},
         });
   CHECK(imported.service_comments.at(1) ==
-        Lines{"Piranha virtual ftp (line 85)", "health check: send = quit",
-              "health check: expect = 220", "load_monitor = rup (not carried over)",
-              "health check: timeout = 6", "health check: reentry = 15"});
+        Lines{"Piranha virtual ftp (line 85)", "load_monitor = rup (not carried over)"});
+  // nanny's checks: send/expect with Piranha's escapes decoded, a failing
+  // server out at once (fall 1) and back after the re-entry time; `timeout`
+  // is the service timeout. The marked service is checked on the first
+  // virtual server's port; a UDP virtual server over UDP.
+  CHECK(lb::test::dump_health(imported.services) ==
+        Lines{
+            "fwm=80 check=send_expect port 80 send \"GET / HTTP/1.0\\r\\n\\r\\n\" expect \"HTTP\", "
+            "every 5000 ms (timeout 3000 ms, rise 1, fall 1, service timeout 6000 ms, reentry "
+            "15000 ms) on_failure=remove sorry=none",
+            "tcp 198.18.1.101:21 check=send_expect send \"quit\" expect \"220\", every 5000 ms "
+            "(timeout 3000 ms, rise 1, fall 1, service timeout 6000 ms, reentry 15000 ms) "
+            "on_failure=remove sorry=none",
+            "udp 198.18.1.102:53 check=udp, every 5000 ms (timeout 3000 ms, rise 1, fall 1) "
+            "on_failure=remove sorry=none",
+        });
+  REQUIRE(imported.services[0].health.check);
+  CHECK(imported.services[0].health.check->send == "GET / HTTP/1.0\r\n\r\n");
 
   const auto config = load_with(imported, "lvs.cf",
                                 "ports:\n"
                                 "  - {name: ext, device: net_null0, address: 198.18.1.1/24}\n"
                                 "  - {name: int, device: net_null1, address: 198.18.2.254/24}\n");
   CHECK(dump(config.services) == dump(imported.services));
+  CHECK(lb::test::dump_health(config.services) == lb::test::dump_health(imported.services));
   CHECK(dump(config.mark_rules) == dump(imported.mark_rules));
   CHECK(config.connections.timeouts == *imported.timeouts);
   const std::string yaml =
@@ -190,76 +173,64 @@ TEST_CASE("import ldirectord.cf: the sample's services and warnings") {
   CHECK_FALSE(imported.timeouts);
   CHECK(diagnostics(imported.warnings) ==
         Diagnostics{
-            {12,
-             "checktimeout: lbd has no health checks yet: kept as a comment in the header, not "
-             "carried over"},
-            {13,
-             "checkinterval: lbd has no health checks yet: kept as a comment in the header, not "
-             "carried over"},
             {14,
              "autoreload: lbd re-reads its file on `lbctl reload` (or SIGHUP), not by itself; not "
              "carried over"},
             {15, "logfile: a setting of ldirectord's own daemon; not carried over"},
-            {16,
-             "quiescent: lbd has no health checks yet: kept as a comment in the header, not "
-             "carried over"},
-            {21,
-             "real 192.168.6.5:80: its request/receive strings: lbd has no health checks yet: kept "
-             "as a comment above the service, not carried over"},
-            {22,
-             "virtual 10.1.3.61:80: service: lbd has no health checks yet: kept as a comment above "
-             "the service, not carried over"},
-            {23,
-             "virtual 10.1.3.61:80: request: lbd has no health checks yet: kept as a comment above "
-             "the service, not carried over"},
-            {24,
-             "virtual 10.1.3.61:80: receive: lbd has no health checks yet: kept as a comment above "
-             "the service, not carried over"},
-            {27,
-             "virtual 10.1.3.61:80: checktype: lbd has no health checks yet: kept as a comment "
-             "above the service, not carried over"},
-            {33,
-             "virtual 10.1.3.61:https: service: lbd has no health checks yet: kept as a comment "
-             "above the service, not carried over"},
-            {34,
-             "virtual 10.1.3.61:https: request: lbd has no health checks yet: kept as a comment "
-             "above the service, not carried over"},
-            {35,
-             "virtual 10.1.3.61:https: receive: lbd has no health checks yet: kept as a comment "
-             "above the service, not carried over"},
-            {38,
-             "virtual 10.1.3.61:https: checktype: lbd has no health checks yet: kept as a comment "
-             "above the service, not carried over"},
+            {19,
+             "virtual 10.1.3.61:80: the check's timeout of 10 s is longer than its interval of 2 "
+             "s: lbd ends a check before the next one starts, so it times out after 2 s"},
+            {30,
+             "virtual 10.1.3.61:https: the check's timeout of 10 s is longer than its interval of "
+             "2 s: lbd ends a check before the next one starts, so it times out after 2 s"},
+            {41,
+             "virtual 10.1.3.61:21: the check's timeout of 10 s is longer than its interval of 2 "
+             "s: lbd ends a check before the next one starts, so it times out after 2 s"},
             {44,
-             "virtual 10.1.3.61:21: service: lbd has no health checks yet: kept as a comment above "
-             "the service, not carried over"},
+             "virtual 10.1.3.61:21: the negotiate check of service ftp (its protocol exchange) "
+             "has no lbd equivalent; checked by a TCP connect instead"},
             {45,
-             "virtual 10.1.3.61:21: login: lbd has no health checks yet: kept as a comment above "
-             "the service, not carried over"},
+             "virtual 10.1.3.61:21: login: a setting of ldirectord's negotiate checks lbd has no "
+             "equivalent for; not carried over"},
             {46,
-             "virtual 10.1.3.61:21: passwd: lbd has no health checks yet: kept as a comment above "
-             "the service, not carried over"},
+             "virtual 10.1.3.61:21: passwd: a setting of ldirectord's negotiate checks lbd has no "
+             "equivalent for; not carried over"},
             {53,
              "virtual = 1: a firewall-mark service; lbd classifies packets itself and the iptables "
              "rule that marked them is not in ldirectord.cf: add a firewall_marks rule for mark 1"},
-            {58,
-             "virtual 1: checktype: lbd has no health checks yet: kept as a comment above the "
-             "service, not carried over"},
-            {59,
-             "virtual 1: checkport: lbd has no health checks yet: kept as a comment above the "
-             "service, not carried over"},
+            {53,
+             "virtual 1: the check's timeout of 10 s is longer than its interval of 2 s: lbd ends "
+             "a check before the next one starts, so it times out after 2 s"},
             {60,
-             "virtual 1: fallback 127.0.0.1:80 gate: lbd has no fallback (sorry) server; not "
-             "carried over"},
+             "virtual 1: fallback 127.0.0.1:80 gate: 127.0.0.1 is loopback: the director itself; "
+             "lbd's sorry server is another host: not carried over"},
             {67,
-             "virtual 10.1.3.62:53: checktype: lbd has no health checks yet: kept as a comment "
-             "above the service, not carried over"},
+             "virtual 10.1.3.62:53: checktype = ping: lbd has no ICMP check; not carried over: "
+             "the real servers are not checked"},
             {68, "virtual 10.1.3.62:53: unknown setting \"frobnicate\"; not carried over"},
         });
   // Secrets stay out of the YAML.
-  CHECK(imported.service_comments.at(2) ==
-        Lines{"ldirectord virtual = 10.1.3.61:21 (line 41)", "health check: service = ftp",
-              "health check: login = \"anonymous\"", "health check: passwd = (not copied)"});
+  CHECK(imported.service_comments.at(2) == Lines{"ldirectord virtual = 10.1.3.61:21 (line 41)",
+                                                 "not carried over: login = anonymous",
+                                                 "not carried over: passwd = (not copied)"});
+  // negotiate (the default checktype) by each port's service: HTTP(S) with
+  // request and receive, the real server's own pair its own check; the
+  // global checkinterval, checktimeout and quiescent = yes; checkport for
+  // the marked service's port-0 servers; ping not carried over.
+  CHECK(lb::test::dump_health(imported.services) ==
+        Lines{
+            "tcp 10.1.3.61:80 check=http GET /index.html body matching \"Test Page\", every 2000 "
+            "ms (timeout 2000 ms, rise 1, fall 1) on_failure=quiesce sorry=none",
+            "  192.168.6.5:80 check=http GET /index.html body matching \"Welcome\", every 2000 ms "
+            "(timeout 2000 ms, rise 1, fall 1)",
+            "tcp 10.1.3.61:443 check=https GET /index.html body matching \"Test Page\", every "
+            "2000 ms (timeout 2000 ms, rise 1, fall 1) on_failure=quiesce sorry=none",
+            "tcp 10.1.3.61:21 check=tcp, every 2000 ms (timeout 2000 ms, rise 1, fall 1) "
+            "on_failure=quiesce sorry=none",
+            "fwm=1 check=tcp port 80, every 2000 ms (timeout 2000 ms, rise 1, fall 1) "
+            "on_failure=quiesce sorry=none",
+            "udp 10.1.3.62:53 check=none on_failure=remove sorry=none",
+        });
   const std::string yaml =
       lb::import::render_yaml(imported, "ldirectord.cf", *lb::import::find_format("ldirectord"));
   CHECK(yaml.find("ldirectord@example.net") == std::string::npos);
@@ -275,6 +246,7 @@ TEST_CASE("import ldirectord.cf: the sample's services and warnings") {
                 "firewall_marks:\n"
                 "  - {mark: 1, protocol: tcp, destination: 10.1.3.63, ports: [80, 443]}\n");
   CHECK(dump(config.services) == dump(imported.services));
+  CHECK(lb::test::dump_health(config.services) == lb::test::dump_health(imported.services));
 }
 
 TEST_CASE("import keepalived.conf: the sample's services and warnings") {
@@ -309,46 +281,56 @@ TEST_CASE("import keepalived.conf: the sample's services and warnings") {
             {8, "global_defs: keepalived's own settings; not imported"},
             {15,
              "vrrp_instance: VRRP and address failover are not imported (lbd has no failover yet)"},
-            {36,
-             "virtual_server 198.18.1.100 80 delay_loop: lbd has no health checks yet: kept as a "
-             "comment above the service, not carried over"},
-            {41,
-             "virtual_server 198.18.1.100 80 sorry_server: lbd has no sorry server; not carried "
-             "over"},
-            {45,
-             "real_server 198.18.2.11:8080: inhibit_on_failure: lbd has no health checks yet: kept "
-             "as a comment above the service, not carried over"},
-            {48,
-             "real_server 198.18.2.11:8080: HTTP_GET: lbd has no health checks yet: kept as a "
-             "comment above the service, not carried over"},
-            {60,
-             "real_server 198.18.2.12:8080: HTTP_GET: lbd has no health checks yet: kept as a "
-             "comment above the service, not carried over"},
+            {51,
+             "real_server 198.18.2.11:8080: HTTP_GET: digest: lbd does not compare the body's MD5 "
+             "digest; not carried over"},
+            {55,
+             "real_server 198.18.2.11:8080: HTTP_GET: delay_before_retry: lbd spaces every check "
+             "by the interval (delay_loop), retries included; not carried over"},
+            {58,
+             "virtual_server 198.18.1.100 80 real_server 198.18.2.12:8080 has no "
+             "inhibit_on_failure, but lbd quiesces or removes the failed real servers of a "
+             "service alike: another one sets it, so this one is quiesced too"},
             {79,
-             "virtual_server 198.18.1.100 443 quorum: lbd has no health checks yet: kept as a "
-             "comment above the service, not carried over"},
-            {83,
-             "real_server 198.18.1.21:443: SSL_GET: lbd has no health checks yet: kept as a "
-             "comment above the service, not carried over"},
+             "virtual_server 198.18.1.100 443 quorum: lbd has no quorum (a service taken down "
+             "when too little weight is up); not carried over"},
+            {86,
+             "real_server 198.18.1.21:443: SSL_GET: digest: lbd does not compare the body's MD5 "
+             "digest; not carried over"},
             {91,
              "real server 198.18.1.22 port 8443: with dr forwarding the real server receives the "
-             "packet's own port (as ipvsadm forces it); the port is dropped"},
-            {92,
-             "real_server 198.18.1.22:8443: TCP_CHECK: lbd has no health checks yet: kept as a "
-             "comment above the service, not carried over"},
+             "packet's own port (as ipvsadm forces it); the port is dropped (its check still "
+             "probes port 8443)"},
             {99,
              "fwmark 7: lbd classifies packets itself and the iptables rule that marked them is "
              "not in keepalived.conf: add a firewall_marks rule for mark 7"},
-            {105,
-             "real_server 198.18.2.31:0: MISC_CHECK: lbd has no health checks yet: kept as a "
-             "comment above the service, not carried over"},
             {123,
              "include /etc/keepalived/conf.d/*.conf: included files are not read; import "
              "/etc/keepalived/conf.d/*.conf separately and merge its services"},
         });
-  CHECK(imported.service_comments.at(1).at(2) ==
-        "health check for real_server 198.18.1.21:443: SSL_GET { url { path /; digest "
-        "ff20ad2481f97b1754ef3e12ecd3a9cc }; connect_timeout 3 }");
+  // Each real server's checker: delay_loop from its virtual_server, retry
+  // as fall (the failed check and its retries), status_code; the sorry
+  // server forwarded as the virtual server; a DR server's check on the port
+  // the file gave; the marked service's MISC_CHECK for its only server.
+  CHECK(lb::test::dump_health(imported.services) ==
+        Lines{
+            "tcp 198.18.1.100:80 check=none on_failure=quiesce sorry=198.18.2.99:80/nat",
+            "  198.18.2.11:8080 check=http GET /health, every 6000 ms (timeout 3000 ms, rise 1, "
+            "fall 4)",
+            "  198.18.2.12:8080 check=http GET /health expect 200, every 6000 ms (timeout 3000 "
+            "ms, rise 1, fall 2)",
+            "tcp 198.18.1.100:443 check=none on_failure=remove sorry=none",
+            "  198.18.1.21:443 check=https GET /, every 60000 ms (timeout 3000 ms, rise 1, fall "
+            "2)",
+            "  198.18.1.22:443 check=tcp port 8443, every 60000 ms (timeout 3000 ms, rise 1, "
+            "fall 2)",
+            "fwm=7 check=program run \"/usr/local/bin/check.sh 198.18.2.31\", every 60000 ms "
+            "(timeout 5000 ms, rise 1, fall 2) on_failure=remove sorry=none",
+            "udp 198.18.1.110:80 check=none on_failure=remove sorry=none",
+            "udp 198.18.1.111:80 check=none on_failure=remove sorry=none",
+        });
+  CHECK(imported.service_comments.at(1) ==
+        Lines{"keepalived virtual_server 198.18.1.100 443 (line 71)"});
 
   const auto config = load_with(
       imported, "keepalived",
@@ -358,6 +340,7 @@ TEST_CASE("import keepalived.conf: the sample's services and warnings") {
       "firewall_marks:\n"
       "  - {mark: 7, protocol: tcp, destination: 198.18.1.120}\n");
   CHECK(dump(config.services) == dump(imported.services));
+  CHECK(lb::test::dump_health(config.services) == lb::test::dump_health(imported.services));
 }
 
 TEST_CASE("import: malformed lvs.cf gets errors at their lines") {
