@@ -45,6 +45,7 @@ struct RealServerSpec {
   bool enabled = true;
   // This real server's own check, replacing its service's (`health.check`).
   std::optional<health::CheckSpec> check{};
+  friend bool operator==(const RealServerSpec&, const RealServerSpec&) = default;
 };
 
 // Scheduler flags, ipvsadm -b: the kernel's IP_VS_SVC_F_SCHED1..3. sh and mh
