@@ -82,6 +82,10 @@ const std::array kCommands = {
                 "stats", &ctl::format_stats},
     CommandSpec{"services", "Show virtual services and their real servers", "services",
                 &ctl::format_services},
+    CommandSpec{"health",
+                "Show each health-checked real server: state, last check result and latency, and "
+                "the sorry servers serving",
+                "health", &ctl::format_health},
     CommandSpec{"connections",
                 "List the connection table (and persistence templates), page by page",
                 "connections", nullptr, &declare_connections, nullptr, &run_connections},

@@ -13,6 +13,7 @@
 #include "connections_api.h"
 #include "edit_api.h"
 #include "lookup_api.h"
+#include "publish.h"
 #include "reload.h"
 #include "settings_api.h"
 #include "traffic_api.h"
@@ -154,7 +155,8 @@ json stats_json(const dataplane::Dataplane& dp) {
 }
 
 std::string metrics_page(const ControlContext& ctx) {
-  return metrics::render(status_json(ctx), services_json(ctx.dataplane), stats_json(ctx.dataplane));
+  return metrics::render(status_json(ctx), services_json(ctx.dataplane), stats_json(ctx.dataplane),
+                         ctx.health.status_json());
 }
 
 json reload(ControlContext& ctx) {
@@ -174,7 +176,7 @@ json reload(ControlContext& ctx) {
   config::Config next = *loaded.config;
   const auto kept = keep_run_time_settings(ctx.file, ctx.config, next);
   try {
-    ctx.dataplane.reload(next);
+    publish(ctx, next);
   } catch (const std::invalid_argument& e) {
     throw ctl::CtlError("rejected",
                         fmt::format("{}: {}; nothing was changed", ctx.config_path, e.what()));
@@ -198,6 +200,7 @@ void register_commands(ctl::Dispatcher& dispatcher, ControlContext& ctx) {
   dispatcher.add("services", [&ctx](const json&) { return services_json(ctx.dataplane); });
   dispatcher.add("stats", [&ctx](const json&) { return stats_json(ctx.dataplane); });
   dispatcher.add("reload", [&ctx](const json&) { return reload(ctx); });
+  dispatcher.add("health", [&ctx](const json&) { return ctx.health.status_json(); });
   dispatcher.add("connections",
                  [&ctx](const json& args) { return connections_json(ctx.dataplane, args); });
   dispatcher.add("settings", [&ctx](const json&) { return settings_json(ctx.config); });

@@ -11,12 +11,17 @@
 #include <lb/ctl/dispatcher.h>
 #include <lb/dataplane/dataplane.h>
 
+#include "health_control.h"
+
 namespace lb::daemon {
 
 struct ControlContext {
   dataplane::Dataplane& dataplane;
+  HealthControl& health;  // the checks of `config`'s real servers, and their verdicts
   std::string config_path;
-  config::Config config;  // the running configuration
+  // The running configuration, as configured: the data plane runs it with
+  // the health verdicts applied (publish.h).
+  config::Config config;
   std::chrono::steady_clock::time_point started;
   // What the file said at the last (re)load: run-time settings (`set`) that
   // a reload's file does not change are kept (see settings_api.h).

@@ -18,6 +18,8 @@
 #include <lb/config/save.h>
 #include <lb/ctl/protocol.h>
 
+#include "publish.h"
+
 namespace lb::daemon {
 
 namespace {
@@ -131,7 +133,7 @@ json edit(ControlContext& ctx, const json& args) {
     throw ctl::CtlError("invalid", fmt::format("{}; nothing was changed", fmt::join(lines, "\n")));
   }
   try {
-    ctx.dataplane.reload(next);
+    publish(ctx, next);
   } catch (const std::invalid_argument& e) {
     throw ctl::CtlError("rejected", fmt::format("{}; nothing was changed", e.what()));
   }

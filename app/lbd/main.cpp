@@ -9,7 +9,7 @@
 //
 // Start-up order: configuration (all errors reported, nothing started on any),
 // control socket and metrics address, EAL, data plane (ports, tables,
-// snapshot), workers, metrics endpoint; then the control thread serves lbctl
+// snapshot), workers, metrics endpoint, health checks; then the control thread serves lbctl
 // and metrics scrapes and does housekeeping until SIGINT/SIGTERM, when
 // everything stops in reverse order.
 #include <unistd.h>
@@ -37,6 +37,7 @@
 #include "control_api.h"
 #include "event_loop.h"
 #include "metrics_server.h"
+#include "publish.h"
 #include "sd_notify.h"
 
 namespace {
@@ -66,8 +67,15 @@ int run(const lb::config::Config& cfg, const std::string& config_path, const std
   lb::dataplane::init_eal(eal_args);
   int rc = 0;
   try {
-    lb::dataplane::Dataplane dp(cfg);
-    lb::daemon::ControlContext ctx{dp, config_path, cfg, std::chrono::steady_clock::now(), cfg};
+    // The health checks' thread runs on the control core (it inherits the
+    // main lcore's affinity and blocked signals). With no verdict yet every
+    // server is scheduled as configured; a service without any enabled real
+    // server starts on its sorry server.
+    lb::daemon::HealthControl health;
+    health.validate(cfg);
+    lb::dataplane::Dataplane dp(health.scheduling(cfg));
+    lb::daemon::ControlContext ctx{dp, health, config_path, cfg, std::chrono::steady_clock::now(),
+                                   cfg};
     lb::daemon::register_commands(dispatcher, ctx);
     served = &ctx;
 
@@ -80,7 +88,13 @@ int run(const lb::config::Config& cfg, const std::string& config_path, const std
       });
       spdlog::info("metrics endpoint: http://{}/metrics", metrics->address().to_string());
     }
+    loop.watch(health.event_fd(), [&ctx] {
+      if (ctx.health.take_events()) lb::daemon::republish(ctx);
+    });
     dp.start();
+    // Once the ports run: probes leave through their exception paths.
+    health.set_config(cfg);
+    health.log_sorry_servers(health.scheduling(cfg));
     spdlog::info("lbd {} ready: {} service(s), control socket {}", LBD_VERSION, cfg.services.size(),
                  cfg.control.socket);
     lb::daemon::log_changes("start", lb::config::Config{}, cfg);

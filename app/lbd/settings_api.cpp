@@ -10,6 +10,8 @@
 #include <lb/conn/tcp_state.h>
 #include <lb/ctl/protocol.h>
 
+#include "publish.h"
+
 namespace lb::daemon {
 
 namespace {
@@ -61,7 +63,7 @@ json apply_settings(ControlContext& ctx, const json& args) {
   }
   if (!changes.empty()) {
     try {
-      ctx.dataplane.reload(next);
+      publish(ctx, next);
     } catch (const std::invalid_argument& e) {
       throw ctl::CtlError("rejected", fmt::format("{}; nothing was changed", e.what()));
     }

@@ -357,6 +357,50 @@ std::string format_services(const json& result) {
   return out;
 }
 
+namespace {
+
+// "3.2s", "2m 5s": how long ago, from milliseconds.
+std::string age(const json& object, const char* key) {
+  if (!object.is_object() || !object.contains(key)) return "-";
+  const uint64_t ms = number(object, key);
+  if (ms < 60000) return fmt::format("{:.1f}s", static_cast<double>(ms) / 1000.0);
+  return format_duration(static_cast<long long>(ms / 1000));
+}
+
+}  // namespace
+
+std::string format_health(const json& result) {
+  const json& servers = list(result, "servers");
+  if (servers.empty()) return "No real server is health-checked.\n";
+  Table table(
+      {"SERVICE", "REAL SERVER", "CHECK", "STATE", "FOR", "CHECKED", "LATENCY", "LAST RESULT"},
+      {Table::kLeft, Table::kLeft, Table::kLeft, Table::kLeft, Table::kRight, Table::kRight,
+       Table::kRight, Table::kLeft});
+  for (const json& server : servers) {
+    const json& last = server.contains("last") ? server.at("last") : json::object();
+    std::string state = field(server, "state");
+    if (state == "down")
+      state += field(server, "on_failure") == "quiesce" ? " (quiesced)" : " (removed)";
+    table.add({server.contains("service") ? service_name(server.at("service")) : "-",
+               fmt::format("{}:{}", field(server, "address"), field(server, "port")),
+               fmt::format("{} :{}", field(server, "check_type"), field(server, "check_port")),
+               state, age(server, "state_age_ms"),
+               last.contains("age_ms") ? age(last, "age_ms") + " ago" : "never",
+               last.contains("latency_ms") ? field(last, "latency_ms") + " ms" : "-",
+               last.contains("ok")
+                   ? fmt::format("{}: {}", last.value("ok", false) ? "ok" : "failed",
+                                 field(last, "reason"))
+                   : "-"});
+  }
+  std::string out = table.render("");
+  for (const json& sorry : list(result, "sorry_servers_serving")) {
+    out += fmt::format("Sorry server {}:{} takes the new connections of {}\n",
+                       field(sorry, "address"), field(sorry, "port"),
+                       sorry.contains("service") ? service_name(sorry.at("service")) : "-");
+  }
+  return out;
+}
+
 std::string format_reload(const nlohmann::json& result) {
   std::string out = fmt::format("configuration reloaded: {} service(s), {} firewall-mark rule(s)\n",
                                 result.at("services").get<uint64_t>(),

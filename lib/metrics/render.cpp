@@ -196,6 +196,21 @@ struct Families {
                                    "Persistence templates pointing at the real server.");
   TrafficFamilies real_traffic{page, "lbd_real_server", "the real server"};
 
+  // health
+  Family& health_state =
+      family("lbd_real_server_health", Type::kGauge,
+             "1 for the checked real server's health state (up, down, or unknown: not judged "
+             "yet), 0 for the other two.");
+  Family& health_checks = family("lbd_real_server_health_checks_total", Type::kCounter,
+                                 "Health checks of the real server that have completed.");
+  Family& health_success = family("lbd_real_server_health_check_success", Type::kGauge,
+                                  "1 when the real server's last health check passed, 0 when not.");
+  Family& health_latency = family("lbd_real_server_health_check_latency_seconds", Type::kGauge,
+                                  "How long the real server's last health check took.");
+  Family& sorry_serving =
+      family("lbd_sorry_server_serving", Type::kGauge,
+             "1 while the sorry server takes its service's new connections (no real server can).");
+
   // stats.workers
   Family& worker_rx_packets = family("lbd_worker_receive_packets_total", Type::kCounter,
                                      "Packets the worker received from its queues.");
@@ -297,6 +312,38 @@ void render_services(Families& f, const json& result) {
   }
 }
 
+void render_health(Families& f, const json& result) {
+  const std::string where = "health";
+  const json& servers = list(result, "servers", where);
+  for (size_t i = 0; i < servers.size(); ++i) {
+    const json& server = servers[i];
+    const std::string at = element(child(where, "servers"), i);
+    const Labels labels{
+        {"service", service_label(object_of(server, "service", at), child(at, "service"))},
+        {"real", fmt::format("{}:{}", text(server, "address", at), count(server, "port", at))}};
+    const std::string state = text(server, "state", at);
+    for (const char* name : {"up", "down", "unknown"}) {
+      f.health_state.add(with(labels, "state", name), uint64_t{state == name ? 1u : 0u});
+    }
+    if (server.contains("checks")) f.health_checks.add(labels, count(server, "checks", at));
+    if (server.contains("last")) {
+      const json& last = object_of(server, "last", at);
+      const std::string lat = child(at, "last");
+      f.health_success.add(labels, uint64_t{flag(last, "ok", lat) ? 1u : 0u});
+      f.health_latency.add(labels, static_cast<double>(count(last, "latency_ms", lat)) / 1000.0);
+    }
+  }
+  const json& sorry = list(result, "sorry_servers_serving", where);
+  for (size_t i = 0; i < sorry.size(); ++i) {
+    const std::string at = element(child(where, "sorry_servers_serving"), i);
+    f.sorry_serving.add(
+        {{"service", service_label(object_of(sorry[i], "service", at), child(at, "service"))},
+         {"real",
+          fmt::format("{}:{}", text(sorry[i], "address", at), count(sorry[i], "port", at))}},
+        uint64_t{1});
+  }
+}
+
 void render_counters(Family& family, const Labels& labels, const char* label, const json& object,
                      const std::string& where) {
   for (const auto& [name, value] : object.items()) {
@@ -356,12 +403,14 @@ void render_stats(Families& f, const json& stats) {
 
 }  // namespace
 
-std::string render(const json& status, const json& services, const json& stats) {
+std::string render(const json& status, const json& services, const json& stats,
+                   const json& health) {
   Exposition page;
   Families families(page);
   render_status(families, status);
   render_services(families, services);
   render_stats(families, stats);
+  if (!health.is_null()) render_health(families, health);
   return page.text();
 }
 

@@ -23,6 +23,10 @@ std::string format_stats(const nlohmann::json& stats_result);
 // persistence and one-packet scheduling, each real server with its
 // persistent connections and thresholds.
 std::string format_services(const nlohmann::json& services_result);
+// lbctl health: one line per checked real server (service, check, state
+// and for how long, the last result's age, latency and reason), then the
+// sorry servers taking new connections.
+std::string format_health(const nlohmann::json& health_result);
 // lbctl reload: what lbd now runs, the run-time settings it kept and
 // whether unsaved live edits were discarded.
 std::string format_reload(const nlohmann::json& reload_result);

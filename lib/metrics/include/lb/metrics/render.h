@@ -1,5 +1,5 @@
 // lbd's metrics page, rendered from the very JSON objects its control socket
-// answers `status`, `services` and `stats` with (app/lbd/control_api.cpp).
+// answers `status`, `services`, `stats` and `health` with (app/lbd/control_api.cpp).
 // Rendering from them, rather than from the data plane, makes every number
 // on the page the number `lbctl --json status/services/stats` shows at the
 // same moment, and keeps this library pure: the daemon takes the three
@@ -17,6 +17,10 @@
 //   real servers  lbd_real_server_info{service,real,forward}, lbd_real_server_weight,
 //               lbd_real_server_{active,inactive,persistent}_connections, and
 //               lbd_real_server_* as for services from `stats` and `rates`
+//   health      lbd_real_server_health{service,real,state} (up, down, unknown: 1 for
+//               the current state), lbd_real_server_health_checks_total,
+//               lbd_real_server_health_check_success, lbd_real_server_health_check_latency_seconds,
+//               lbd_sorry_server_serving{service,real}
 //   workers     lbd_worker_{receive,transmit}_{packets,bytes}_total{worker,lcore},
 //               lbd_worker_{busy,idle}_cycles_total, lbd_drops_total{worker,lcore,reason},
 //               lbd_events_total{worker,lcore,event}
@@ -43,7 +47,8 @@ class RenderError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// `health` is the `health` request's result; null: no health series.
 std::string render(const nlohmann::json& status, const nlohmann::json& services,
-                   const nlohmann::json& stats);
+                   const nlohmann::json& stats, const nlohmann::json& health = nullptr);
 
 }  // namespace lb::metrics
