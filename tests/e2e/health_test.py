@@ -19,6 +19,8 @@ exception TAP and the DPDK-owned port, as on a NIC lbd owns.
 - a UDP service checked by an external program (`/bin/sh -c 'test ! -e
   down-%h'`): the file for rs3 created -> rs3 is down and answers no query,
   removed -> it serves again; rs1 has its own `udp` send/expect check;
+- `lbctl service edit` changes the program live: states are kept, the new
+  command decides from its next run;
 - lbd stops cleanly, nothing left behind.
 """
 import argparse
@@ -317,6 +319,19 @@ def program_and_udp(t):
     wait_state(t, 53, RS3, "up", 30)
     got = [a for a in sh(PYTHON, "-c", UDP_QUERIES, VIP, 9, ns=t.ns["client"], timeout=60).stdout.split("\n") if a]
     check("rs3" in got, f"rs3 answers UDP again ({sorted(set(got))})")
+
+    # A live edit of the check: the servers keep their state, the new check runs.
+    checks = state(t, 53, RS2)["checks"]
+    edit = t.lbctl("service", "edit", f"udp:{VIP}:53", "--command",
+                   f"/bin/sh -c 'test ! -e {t.workdir}/off-%h'", check=False)
+    check(edit.returncode == 0, f"lbctl service edit of the check ({edit.stdout}{edit.stderr})")
+    after = state(t, 53, RS2)
+    check("off-" in after["check"] and after["state"] == "up",
+          f"the edited check is the one shown, rs2 still up ({after['check']})")
+    open(os.path.join(t.workdir, f"off-{RS2}"), "w").close()
+    wait_state(t, 53, RS2, "down", 30)
+    check(state(t, 53, RS2)["checks"] > checks, "the edited check runs and decides")
+    check(state(t, 53, RS3)["state"] == "up", "the others stay up")
 
 
 def main():
