@@ -248,3 +248,34 @@ TEST_CASE("reload says when it discarded unsaved live edits") {
         "configuration reloaded: 2 service(s), 0 firewall-mark rule(s)\n"
         "discarded live edits that had not been saved: the file's services run now\n");
 }
+
+TEST_CASE("health: one line per checked server, the reason last, then the sorry servers") {
+  const json health = json::parse(R"({"servers": [
+    {"service": {"protocol": "tcp", "vip": "198.18.1.100", "port": 80}, "address": "198.18.2.11",
+     "port": 8080, "check_type": "http", "check_port": 8080, "state": "up", "state_age_ms": 125000,
+     "on_failure": "remove", "last": {"ok": true, "reason": "HTTP 200", "latency_ms": 3, "age_ms": 400}},
+    {"service": {"protocol": "tcp", "vip": "198.18.1.100", "port": 80}, "address": "198.18.2.12",
+     "port": 8080, "check_type": "http", "check_port": 8080, "state": "down", "state_age_ms": 2500,
+     "on_failure": "quiesce",
+     "last": {"ok": false, "reason": "expected 200, got 503", "latency_ms": 12, "age_ms": 100}},
+    {"service": {"fwmark": 7}, "address": "198.18.2.13", "port": 0, "check_type": "tcp",
+     "check_port": 22, "state": "unknown", "on_failure": "remove"}],
+    "sorry_servers_serving": [{"service": {"protocol": "udp", "vip": "198.18.1.100", "port": 53},
+                               "address": "198.18.2.99", "port": 5353}]})");
+  CHECK(lb::ctl::format_health(health) ==
+        "SERVICE              REAL SERVER       CHECK       STATE              FOR  CHECKED  "
+        "LATENCY  "
+        "LAST RESULT\n"
+        "TCP 198.18.1.100:80  198.18.2.11:8080  http :8080  up               2m 5s  0.4s ago     3 "
+        "ms  "
+        "ok: HTTP 200\n"
+        "TCP 198.18.1.100:80  198.18.2.12:8080  http :8080  down (quiesced)   2.5s  0.1s ago    12 "
+        "ms  "
+        "failed: expected 200, got 503\n"
+        "FWM 7                198.18.2.13:0     tcp :22     unknown              -     never       "
+        " -  "
+        "-\n"
+        "Sorry server 198.18.2.99:5353 takes the new connections of UDP 198.18.1.100:53\n");
+  CHECK(lb::ctl::format_health(json::parse(R"({"servers": []})")) ==
+        "No real server is health-checked.\n");
+}

@@ -280,3 +280,56 @@ TEST_CASE("JSON the page cannot be made from is an error naming the field") {
           "services.services: expected a list, got \"" + std::string(36, 'x') + "...");
   }
 }
+
+namespace {
+
+// The `health` result in the shape app/lbd/health_control.cpp answers.
+const json kHealth = json::parse(R"({
+  "servers": [
+    {"service": {"protocol": "tcp", "vip": "198.18.1.100", "port": 80},
+     "address": "198.18.2.11", "port": 8080, "check_type": "http", "check_port": 8080,
+     "state": "down", "checks": 17,
+     "last": {"ok": false, "reason": "expected 200, got 503", "latency_ms": 250, "age_ms": 10}},
+    {"service": {"fwmark": 7}, "address": "198.18.2.12", "port": 0, "check_type": "tcp",
+     "check_port": 22, "state": "unknown"}],
+  "sorry_servers_serving": [
+    {"service": {"protocol": "tcp", "vip": "198.18.1.100", "port": 80},
+     "address": "198.18.2.99", "port": 8080}]})");
+
+}  // namespace
+
+TEST_CASE("health: a state set per checked server, its checks, last result and latency") {
+  const Input in;
+  const auto scrape =
+      lb::test::check_exposition(lb::metrics::render(in.status, in.services, in.stats, kHealth));
+  CHECK(scrape.errors.empty());
+  const LabelMap first{{"real", "198.18.2.11:8080"}, {"service", "tcp:198.18.1.100:80"}};
+  CHECK(sample(scrape, series("lbd_real_server_health", plus(first, "state", "down"))) == "1");
+  CHECK(sample(scrape, series("lbd_real_server_health", plus(first, "state", "up"))) == "0");
+  CHECK(sample(scrape, series("lbd_real_server_health", plus(first, "state", "unknown"))) == "0");
+  CHECK(sample(scrape, series("lbd_real_server_health_checks_total", first)) == "17");
+  CHECK(sample(scrape, series("lbd_real_server_health_check_success", first)) == "0");
+  CHECK(sample(scrape, series("lbd_real_server_health_check_latency_seconds", first)) == "0.25");
+  CHECK(scrape.types.at("lbd_real_server_health_checks_total") == "counter");
+  // Not checked yet: only its state.
+  const LabelMap second{{"real", "198.18.2.12:0"}, {"service", "fwmark:7"}};
+  CHECK(sample(scrape, series("lbd_real_server_health", plus(second, "state", "unknown"))) == "1");
+  CHECK(sample(scrape, series("lbd_real_server_health_check_success", second)).empty());
+  CHECK(sample(scrape,
+               series("lbd_sorry_server_serving",
+                      {{"real", "198.18.2.99:8080"}, {"service", "tcp:198.18.1.100:80"}})) == "1");
+  // Without the health result the page has no health series.
+  CHECK(lb::test::check_exposition(in.render()).types.count("lbd_real_server_health") == 0);
+}
+
+TEST_CASE("health: a result the page cannot be made from is a clear error") {
+  const Input in;
+  json bad = kHealth;
+  bad["servers"][0].erase("state");
+  try {
+    lb::metrics::render(in.status, in.services, in.stats, bad);
+    FAIL("rendered");
+  } catch (const lb::metrics::RenderError& e) {
+    CHECK(std::string(e.what()).find("health.servers[0].state") != std::string::npos);
+  }
+}
