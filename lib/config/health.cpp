@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <lb/health/escapes.h>
+
 namespace lb::config {
 
 namespace {
@@ -65,42 +67,11 @@ std::optional<health::OnFailure> parse_on_failure(std::string_view name) noexcep
   return std::nullopt;
 }
 
-std::string decode_escapes(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '\\' || i + 1 == text.size()) {
-      out += text[i];
-      continue;
-    }
-    const char next = text[++i];
-    out += next == 'n' ? '\n' : next == 'r' ? '\r' : next == 't' ? '\t' : next;
-  }
-  return out;
-}
-
-std::string encode_escapes(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+health::Checked<std::string> decode_text(std::string_view text) {
+  auto bytes = health::decode_escapes(text);
+  for (auto& error : bytes.errors)
+    error += " (write \\\\ for a backslash)";
+  return bytes;
 }
 
 std::string key_problem(CheckType type, std::string_view key) {
@@ -216,12 +187,13 @@ std::vector<CheckProblem> check_problems(const health::CheckSpec& check) {
 
 namespace {
 
-// A text for a log line: Piranha's escapes (a regex as written), and any
-// other byte outside printable ASCII as \xNN, so that nothing can garble
-// the line.
+// A text for a log line: Piranha's escapes as the file writes them
+// (health::encode_escapes, so \xNN for any byte outside printable ASCII), a
+// regex as written but for those bytes, so that nothing can garble the line.
 std::string shown(std::string_view text, bool regex = false) {
+  if (!regex) return health::encode_escapes(text);
   std::string out;
-  for (const char c : regex ? std::string(text) : encode_escapes(text)) {
+  for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
     out += byte < 0x20 || byte >= 0x7f ? fmt::format("\\x{:02x}", byte) : std::string(1, c);
   }

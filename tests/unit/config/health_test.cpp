@@ -107,8 +107,13 @@ TEST_CASE("health: send/expect, UDP and program checks; Piranha's escapes") {
   CHECK(service_check_of("{type: send_expect, send: \"GET / HTTP/1.0\\r\\n\\r\\n\"}").send == crlf);
   CHECK(service_check_of("{type: send_expect, send: quit\\n, expect: '220'}").send == "quit\n");
   // \\ is one backslash; a backslash before another character is that
-  // character; a lone one at the end stays.
-  CHECK(service_check_of("{type: send_expect, send: 'a\\\\b\\qc\\'}").send == "a\\bqc\\");
+  // character; \xHH is the byte HH, so a UDP check can send binary.
+  CHECK(service_check_of("{type: send_expect, send: 'a\\\\b\\qc\\\\'}").send == "a\\bqc\\");
+  CHECK(service_check_of("{type: send_expect, send: '\\x41\\x62'}").send == "Ab");
+  const CheckSpec binary =
+      service_check_of("{type: udp, port: 53, send: '\\x00\\x01\\xfF', expect: '\\x81'}");
+  CHECK(binary.send == std::string("\x00\x01\xff", 3));
+  CHECK(binary.expect == lb::health::Expect{"\x81", false});
   CHECK(service_check_of("{type: send_expect, send: \"a\\\\\\\\b\"}").send == "a\\b");
   const CheckSpec ftp = service_check_of("{type: send_expect, expect: '220\\t'}");
   CHECK(ftp.send.empty());
@@ -269,6 +274,21 @@ TEST_CASE("health: the texts of a check") {
       {"{type: send_expect, send: x, expect: {text: \"[\", regex: true}}",
        "t.yaml:11:51: services[0].health.check.expect: not a valid regular expression "
        "(ECMAScript): Unexpected character within '[...]' in regular expression"},
+      // Piranha's escapes as the engine decodes them: a backslash escapes
+      // the next character, so one cannot end the text, and \x takes two hex
+      // digits.
+      {"{type: send_expect, send: 'quit\\'}",
+       "t.yaml:11:40: services[0].health.check.send: a backslash at offset 4 ends the string: "
+       "nothing to escape (write \\\\ for a backslash); got \"quit\\\\\""},
+      {"{type: send_expect, send: '\\x0'}",
+       "t.yaml:11:40: services[0].health.check.send: \\x at offset 0 needs two hex digits "
+       "(write \\\\ for a backslash); got \"\\\\x0\""},
+      {"{type: send_expect, expect: 'a\\xg0'}",
+       "t.yaml:11:42: services[0].health.check.expect: \\x at offset 1 needs two hex digits "
+       "(write \\\\ for a backslash); got \"a\\\\xg0\""},
+      {"{type: http, expect_body: {text: 'ok\\'}}",
+       "t.yaml:11:47: services[0].health.check.expect_body.text: a backslash at offset 2 ends "
+       "the string: nothing to escape (write \\\\ for a backslash); got \"ok\\\\\""},
       {"{type: send_expect, send: \"\"}",
        "t.yaml:11:40: services[0].health.check.send: expected a non-empty string, got \"\""},
       {"{type: program, command: \"  \"}",

@@ -1,11 +1,12 @@
 // The rules a health check's settings follow, as lbd reads them: the words
 // for check types and failure actions, each field's range, the keys each
-// type takes, the rules relating a check's fields, and Piranha's escapes in
-// the texts sent and expected.
+// type takes and the rules relating a check's fields.
 //
 // Shared by the file parser (parse_health.cpp), live edits (edit_health.cpp)
 // and the importers, so that all three accept exactly the same checks and
-// say the same thing about the others. Pure functions on values.
+// say the same thing about the others. Pure functions on values. Piranha's
+// escapes in the texts sent and expected are lib/health's own
+// (lb/health/escapes.h).
 #pragma once
 
 #include <cstddef>
@@ -15,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include <lb/health/checked.h>
 #include <lb/health/model.h>
 
 namespace lb::config {
@@ -49,14 +51,11 @@ std::string check_type_names();
 std::string_view on_failure_name(health::OnFailure action) noexcept;  // "remove", "quiesce"
 std::optional<health::OnFailure> parse_on_failure(std::string_view name) noexcept;
 
-// Piranha's escapes, as nanny reads its send and expect strings: \n, \r and
-// \t are a newline, carriage return and tab, and a backslash before any
-// other character stands for that character (so \\ is a backslash). A lone
-// backslash at the end is kept.
-std::string decode_escapes(std::string_view text);
-// The inverse for any bytes: decode_escapes(encode_escapes(t)) == t.
-// Backslashes, newlines, carriage returns and tabs are escaped.
-std::string encode_escapes(std::string_view text);
+// `send`, `expect` or `expect_body` as written (not a regex) -> the bytes,
+// by health::decode_escapes (Piranha's \n \r \t and \\, and \xHH), or why
+// not, with a hint: "a backslash at offset 4 ends the string: nothing to
+// escape (write \\ for a backslash)". health::encode_escapes is the inverse.
+health::Checked<std::string> decode_text(std::string_view text);
 
 // The keys of a check map, by the file's names, in the order the file and
 // the emitter use.
