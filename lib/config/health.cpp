@@ -2,13 +2,14 @@
 
 #include <algorithm>
 #include <array>
-#include <regex>
 #include <utility>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <lb/health/check.h>
 #include <lb/health/escapes.h>
+#include <lb/health/expect.h>
 
 namespace lb::config {
 
@@ -141,14 +142,29 @@ std::string command_problem(std::string_view command) {
 }
 
 std::string regex_problem(std::string_view pattern) {
-  try {
-    const std::regex compiled(pattern.begin(), pattern.end(), std::regex::ECMAScript);
-    static_cast<void>(compiled);
-  } catch (const std::regex_error& e) {
-    return fmt::format("not a valid regular expression (ECMAScript): {}", e.what());
-  }
-  return {};
+  auto matcher = health::Matcher::compile(health::Expect{std::string(pattern), true});
+  return matcher ? std::string() : matcher.errors.front();
 }
+
+namespace {
+
+// compile_check names the field first in each error ("expect: invalid regex
+// ...", "path \"x\" must ..."): the key to report it at, and its message
+// without the "key: " that the report's own place already says. An error
+// naming no key of a check is the whole check's, reported at its type.
+CheckProblem engine_problem(const std::string& error) {
+  const std::string_view word =
+      std::string_view(error).substr(0, error.find_first_not_of("abcdefghijklmnopqrstuvwxyz_"));
+  if (std::find(std::begin(kCheckKeys), std::end(kCheckKeys), word) == std::end(kCheckKeys)) {
+    return {"type", error};
+  }
+  if (error.compare(word.size(), 2, ": ") == 0) {
+    return {std::string(word), error.substr(word.size() + 2)};
+  }
+  return {std::string(word), error};
+}
+
+}  // namespace
 
 std::vector<CheckProblem> check_problems(const health::CheckSpec& check) {
   std::vector<CheckProblem> problems;
@@ -175,12 +191,15 @@ std::vector<CheckProblem> check_problems(const health::CheckSpec& check) {
           {key, fmt::format("{} is at most {} bytes, got {}", key, kMaxCheckText, text->size())});
     }
   }
-  for (const auto& [key, expect] :
-       {std::pair{"expect", &check.expect}, {"expect_body", &check.expect_body}}) {
-    if (!expect->regex || expect->text.size() > kMaxCheckText) continue;
-    if (auto problem = regex_problem(expect->text); !problem.empty()) {
-      problems.push_back({key, std::move(problem)});
-    }
+  // Then whatever the engine refuses (a regex PCRE2 cannot compile, a
+  // command it cannot split into words, ...): Monitor::set_targets runs the
+  // same compile_check and refuses the whole target set for one bad check. A
+  // field already reported above keeps the friendlier message alone.
+  for (const auto& error : health::compile_check(check).errors) {
+    CheckProblem problem = engine_problem(error);
+    const bool reported = std::any_of(problems.begin(), problems.end(),
+                                      [&](const CheckProblem& p) { return p.key == problem.key; });
+    if (!reported) problems.push_back(std::move(problem));
   }
   return problems;
 }

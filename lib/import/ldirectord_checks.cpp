@@ -149,12 +149,12 @@ std::optional<std::string> request_path(const Checks& c, const LdSetting& reques
   return path;
 }
 
-// `receive`, a Perl regex in ldirectord, as an ECMAScript one.
+// `receive`, a Perl regex in ldirectord, as PCRE2 (the health engine's) takes
+// it.
 std::optional<health::Expect> receive_expect(const Checks& c, const LdSetting& receive) {
   if (auto problem = config::regex_problem(receive.value); !problem.empty()) {
-    c.warn(&receive, fmt::format("receive {}: {} (ldirectord's are Perl regexes); the check is not "
-                                 "carried over",
-                                 receive.value, problem));
+    c.warn(&receive,
+           fmt::format("receive {}: {}; the check is not carried over", receive.value, problem));
     return std::nullopt;
   }
   return health::Expect{receive.value, true};

@@ -350,9 +350,13 @@ TEST_CASE("edit: health, sorry server and a real server's check, set, changed an
   CHECK(c.services[0].health.check->path == "/");
   CHECK(c.services[0].health.check->send == "GET / HTTP/1.0\r\n\r\n");  // Piranha's escapes
   CHECK(c.services[0].health.on_failure == health::OnFailure::kQuiesce);
-  // \xHH.
-  c = applied(web_health({{"check", {{"type", "send_expect"}, {"send", "\\x41\\x00"}}}}));
+  // \xHH, and a regex only PCRE2 (the engine's) compiles: a lookbehind.
+  c = applied(web_health({{"check",
+                           {{"type", "send_expect"},
+                            {"send", "\\x41\\x00"},
+                            {"expect", {{"text", "(?<=250 )OK"}, {"regex", true}}}}}}));
   CHECK(c.services[0].health.check->send == std::string("A\0", 2));
+  CHECK(c.services[0].health.check->expect == health::Expect{"(?<=250 )OK", true});
   // null clears.
   c = applied(
       json::array({web_health({{"check", {{"type", "tcp"}}}, {"on_failure", "quiesce"}})[0],
@@ -402,9 +406,7 @@ TEST_CASE("edit: health settings are checked as the file checks them, naming who
             "\"health\"");
   CHECK(refusal(web_health(
             {{"check", {{"type", "http"}, {"expect_body", {{"text", "("}, {"regex", true}}}}}})) ==
-        web_check +
-            "not a valid regular expression (ECMAScript): Mismatched '(' and ')' in "
-            "regular expression");
+        web_check + "invalid regex /(/ at offset 1: missing closing parenthesis");
   // Piranha's escapes as the file and the health engine decode them.
   CHECK(refusal(web_health({{"check", {{"type", "send_expect"}, {"send", "quit\\"}}}})) ==
         web_check +
@@ -418,6 +420,9 @@ TEST_CASE("edit: health settings are checked as the file checks them, naming who
         web_check +
             "\"text\": a backslash at offset 2 ends the string: nothing to escape (write \\\\ "
             "for a backslash); got \"ok\\\\\"");
+  // What the engine would refuse: a command it cannot split into words.
+  CHECK(refusal(web_health({{"check", {{"type", "program"}, {"command", "/bin/check 'up"}}}})) ==
+        web_check + "unterminated ' at offset 11 in the command");
   CHECK(refusal(web_health({{"check", {{"type", "http"}, {"expect_status", json::array()}}}})) ==
         web_check +
             "\"expect_status\" must list at least one status; leave it out to accept any "

@@ -59,9 +59,8 @@ TEST_CASE("import lvs.cf checks: regex, wildcard, sending program, connect, and 
              "absolute path (lbd runs it without a shell or PATH search); not carried over: the "
              "real servers are not checked"},
             {60,
-             "virtual badregex: not a valid regular expression (ECMAScript): Unexpected character "
-             "within '[...]' in regular expression; not carried over: the real servers are not "
-             "checked"},
+             "virtual badregex: invalid regex /([/ at offset 2: missing terminating ] for "
+             "character class; not carried over: the real servers are not checked"},
             {69,
              "virtual badescape: send: \\x at offset 4 needs two hex digits (write \\\\ for a "
              "backslash); not carried over: the real servers are not checked"},
@@ -122,9 +121,8 @@ TEST_CASE("import ldirectord.cf checks: external, simpletcp, HEAD, URLs, fallbac
            "given by its absolute path (lbd runs it without a shell or PATH search); not "
            "carried over: the real servers are not checked"},
           {57,
-           "virtual 198.18.1.100:8003: receive (unclosed: not a valid regular expression "
-           "(ECMAScript): Mismatched '(' and ')' in regular expression (ldirectord's are Perl "
-           "regexes); the check is not carried over"},
+           "virtual 198.18.1.100:8003: receive (unclosed: invalid regex /(unclosed/ at offset 9: "
+           "missing closing parenthesis; the check is not carried over"},
           {62,
            "virtual 198.18.1.100:8004: request HELLO\\xZZ: \\x at offset 5 needs two hex digits "
            "(write \\\\ for a backslash); the check is not carried over"},

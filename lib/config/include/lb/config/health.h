@@ -6,7 +6,9 @@
 // and the importers, so that all three accept exactly the same checks and
 // say the same thing about the others. Pure functions on values. Piranha's
 // escapes in the texts sent and expected are lib/health's own
-// (lb/health/escapes.h).
+// (lb/health/escapes.h), and so is the last word on a check: check_problems
+// includes everything health::compile_check refuses, so a configuration lbd
+// accepts is one its health Monitor runs.
 #pragma once
 
 #include <cstddef>
@@ -84,7 +86,9 @@ std::string key_problem(health::CheckType type, std::string_view key);
 std::string path_problem(std::string_view path);        // "/health": no blank, no control char
 std::string host_problem(std::string_view host);        // a Host header's value
 std::string command_problem(std::string_view command);  // absolute program path first
-std::string regex_problem(std::string_view pattern);    // ECMAScript, as std::regex takes it
+// A regex as the health engine compiles it (health::Matcher, PCRE2), with
+// PCRE2's message: "invalid regex /(/ at offset 1: missing closing parenthesis".
+std::string regex_problem(std::string_view pattern);
 
 struct CheckProblem {
   std::string key;  // the field the problem is reported at (kCheckKeys)
@@ -93,7 +97,9 @@ struct CheckProblem {
 
 // The rules relating a check's fields, once each was read on its own: the
 // timeout within the interval, a program to run, something to send or
-// expect, regexes that compile. Texts longer than kMaxCheckText too.
+// expect, texts of at most kMaxCheckText bytes; then, at the field each
+// names, health::compile_check's errors (regexes PCRE2 compiles, a command
+// that splits into words, ...) for the fields not already reported.
 std::vector<CheckProblem> check_problems(const health::CheckSpec& check);
 
 // One line saying what a check does, for change logs and listings:
