@@ -15,6 +15,7 @@
 
 #include <lb/config/edit.h>
 #include <lb/config/health.h>
+#include <lb/health/escapes.h>
 
 #include "edit_fields.h"
 
@@ -43,11 +44,21 @@ std::string checked_text(const json& object, std::string_view key,
   return value;
 }
 
+// A text sent or expected, Piranha's escapes decoded.
+std::string escaped_text(const json& object, std::string_view key) {
+  auto bytes = decode_text(nonempty_text(object, key));
+  if (!bytes) {
+    refuse("invalid",
+           fmt::format("\"{}\": {}; got {}", key, bytes.errors.front(), object.at(key).dump()));
+  }
+  return std::move(*bytes.value);
+}
+
 // "TEXT" or {"text": "TEXT", "regex": true}; Piranha's escapes are decoded
 // unless it is a regex.
 health::Expect expect_of(const json& object, std::string_view key) {
   const json& value = object.at(key);
-  if (value.is_string()) return {decode_escapes(nonempty_text(object, key)), false};
+  if (value.is_string()) return {escaped_text(object, key), false};
   if (!value.is_object()) {
     bad_request(fmt::format("\"{}\" must be a string or {{\"text\": ..., \"regex\": true}}, got {}",
                             key, value.dump()));
@@ -56,8 +67,7 @@ health::Expect expect_of(const json& object, std::string_view key) {
   if (member(value, "text") == nullptr) bad_request(fmt::format("\"{}\" needs \"text\"", key));
   health::Expect expect;
   if (member(value, "regex") != nullptr) expect.regex = boolean(value, "regex");
-  const std::string written = nonempty_text(value, "text");
-  expect.text = expect.regex ? written : decode_escapes(written);
+  expect.text = expect.regex ? nonempty_text(value, "text") : escaped_text(value, "text");
   return expect;
 }
 
@@ -131,7 +141,7 @@ CheckSpec check_of(const json& object, const std::optional<CheckSpec>& current) 
   if (member(object, "expect_status") != nullptr) check.expect_status = statuses_of(object);
   if (member(object, "expect_body") != nullptr)
     check.expect_body = expect_of(object, "expect_body");
-  if (member(object, "send") != nullptr) check.send = decode_escapes(nonempty_text(object, "send"));
+  if (member(object, "send") != nullptr) check.send = escaped_text(object, "send");
   if (member(object, "expect") != nullptr) check.expect = expect_of(object, "expect");
   if (member(object, "command") != nullptr) {
     check.command = checked_text(object, "command", command_problem);
@@ -227,7 +237,7 @@ void set_real_check(sched::RealServerSpec& real, const json& value, const std::s
 namespace {
 
 nlohmann::json expect_json(const health::Expect& expect) {
-  if (!expect.regex) return encode_escapes(expect.text);
+  if (!expect.regex) return health::encode_escapes(expect.text);
   return {{"text", expect.text}, {"regex", true}};
 }
 
@@ -250,7 +260,7 @@ nlohmann::json check_json(const health::CheckSpec& check) {
     if (!check.expect_status.empty()) out["expect_status"] = check.expect_status;
     if (!check.expect_body.text.empty()) out["expect_body"] = expect_json(check.expect_body);
   }
-  if (takes("send") && !check.send.empty()) out["send"] = encode_escapes(check.send);
+  if (takes("send") && !check.send.empty()) out["send"] = health::encode_escapes(check.send);
   if (takes("expect") && !check.expect.text.empty()) out["expect"] = expect_json(check.expect);
   if (takes("command")) out["command"] = check.command;
   if (takes("through_tunnel")) out["through_tunnel"] = check.through_tunnel;

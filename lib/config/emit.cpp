@@ -12,6 +12,7 @@
 
 #include <lb/config/health.h>
 #include <lb/conn/tcp_state.h>
+#include <lb/health/escapes.h>
 
 namespace lb::config {
 
@@ -115,7 +116,7 @@ std::string literal(std::string_view text) {
 // An expected text: the parser decodes Piranha's escapes in a plain text,
 // not in a regex.
 std::string expect_text(const health::Expect& expect) {
-  if (!expect.regex) return literal(encode_escapes(expect.text));
+  if (!expect.regex) return literal(health::encode_escapes(expect.text));
   return fmt::format("{{text: {}, regex: true}}", literal(expect.text));
 }
 
@@ -144,7 +145,7 @@ std::string check_text(const health::CheckSpec& check) {
   if (!check.expect_body.text.empty()) {
     fields.push_back("expect_body: " + expect_text(check.expect_body));
   }
-  if (!check.send.empty()) fields.push_back("send: " + literal(encode_escapes(check.send)));
+  if (!check.send.empty()) fields.push_back("send: " + literal(health::encode_escapes(check.send)));
   if (!check.expect.text.empty()) fields.push_back("expect: " + expect_text(check.expect));
   if (!check.command.empty()) fields.push_back("command: " + scalar(check.command));
   if (check.through_tunnel) fields.emplace_back("through_tunnel: true");

@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <array>
-#include <regex>
 #include <utility>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <lb/health/check.h>
+#include <lb/health/escapes.h>
+#include <lb/health/expect.h>
 
 namespace lb::config {
 
@@ -65,42 +68,11 @@ std::optional<health::OnFailure> parse_on_failure(std::string_view name) noexcep
   return std::nullopt;
 }
 
-std::string decode_escapes(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '\\' || i + 1 == text.size()) {
-      out += text[i];
-      continue;
-    }
-    const char next = text[++i];
-    out += next == 'n' ? '\n' : next == 'r' ? '\r' : next == 't' ? '\t' : next;
-  }
-  return out;
-}
-
-std::string encode_escapes(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (const char c : text) {
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+health::Checked<std::string> decode_text(std::string_view text) {
+  auto bytes = health::decode_escapes(text);
+  for (auto& error : bytes.errors)
+    error += " (write \\\\ for a backslash)";
+  return bytes;
 }
 
 std::string key_problem(CheckType type, std::string_view key) {
@@ -170,14 +142,29 @@ std::string command_problem(std::string_view command) {
 }
 
 std::string regex_problem(std::string_view pattern) {
-  try {
-    const std::regex compiled(pattern.begin(), pattern.end(), std::regex::ECMAScript);
-    static_cast<void>(compiled);
-  } catch (const std::regex_error& e) {
-    return fmt::format("not a valid regular expression (ECMAScript): {}", e.what());
-  }
-  return {};
+  auto matcher = health::Matcher::compile(health::Expect{std::string(pattern), true});
+  return matcher ? std::string() : matcher.errors.front();
 }
+
+namespace {
+
+// compile_check names the field first in each error ("expect: invalid regex
+// ...", "path \"x\" must ..."): the key to report it at, and its message
+// without the "key: " that the report's own place already says. An error
+// naming no key of a check is the whole check's, reported at its type.
+CheckProblem engine_problem(const std::string& error) {
+  const std::string_view word =
+      std::string_view(error).substr(0, error.find_first_not_of("abcdefghijklmnopqrstuvwxyz_"));
+  if (std::find(std::begin(kCheckKeys), std::end(kCheckKeys), word) == std::end(kCheckKeys)) {
+    return {"type", error};
+  }
+  if (error.compare(word.size(), 2, ": ") == 0) {
+    return {std::string(word), error.substr(word.size() + 2)};
+  }
+  return {std::string(word), error};
+}
+
+}  // namespace
 
 std::vector<CheckProblem> check_problems(const health::CheckSpec& check) {
   std::vector<CheckProblem> problems;
@@ -204,24 +191,28 @@ std::vector<CheckProblem> check_problems(const health::CheckSpec& check) {
           {key, fmt::format("{} is at most {} bytes, got {}", key, kMaxCheckText, text->size())});
     }
   }
-  for (const auto& [key, expect] :
-       {std::pair{"expect", &check.expect}, {"expect_body", &check.expect_body}}) {
-    if (!expect->regex || expect->text.size() > kMaxCheckText) continue;
-    if (auto problem = regex_problem(expect->text); !problem.empty()) {
-      problems.push_back({key, std::move(problem)});
-    }
+  // Then whatever the engine refuses (a regex PCRE2 cannot compile, a
+  // command it cannot split into words, ...): Monitor::set_targets runs the
+  // same compile_check and refuses the whole target set for one bad check. A
+  // field already reported above keeps the friendlier message alone.
+  for (const auto& error : health::compile_check(check).errors) {
+    CheckProblem problem = engine_problem(error);
+    const bool reported = std::any_of(problems.begin(), problems.end(),
+                                      [&](const CheckProblem& p) { return p.key == problem.key; });
+    if (!reported) problems.push_back(std::move(problem));
   }
   return problems;
 }
 
 namespace {
 
-// A text for a log line: Piranha's escapes (a regex as written), and any
-// other byte outside printable ASCII as \xNN, so that nothing can garble
-// the line.
+// A text for a log line: Piranha's escapes as the file writes them
+// (health::encode_escapes, so \xNN for any byte outside printable ASCII), a
+// regex as written but for those bytes, so that nothing can garble the line.
 std::string shown(std::string_view text, bool regex = false) {
+  if (!regex) return health::encode_escapes(text);
   std::string out;
-  for (const char c : regex ? std::string(text) : encode_escapes(text)) {
+  for (const char c : text) {
     const auto byte = static_cast<unsigned char>(c);
     out += byte < 0x20 || byte >= 0x7f ? fmt::format("\\x{:02x}", byte) : std::string(1, c);
   }

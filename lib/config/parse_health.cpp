@@ -47,13 +47,30 @@ std::optional<std::string> read_checked(Reader& reader, const Field& field,
   return text;
 }
 
+// A text sent or expected (`text`, as `field` holds it), Piranha's escapes
+// decoded; a bad escape is an error at the field.
+std::optional<std::string> decoded(Reader& reader, const Field& field, const std::string& text) {
+  auto bytes = decode_text(text);
+  if (!bytes) {
+    reader.error(field, fmt::format("{}; got {}", bytes.errors.front(), describe(field.node)));
+    return std::nullopt;
+  }
+  return std::move(*bytes.value);
+}
+
+std::optional<std::string> read_escaped(Reader& reader, const Field& field) {
+  auto text = read_string(reader, field);
+  if (!text) return std::nullopt;
+  return decoded(reader, field, *text);
+}
+
 // `expect: TEXT` or `expect: {text: TEXT, regex: true}`. A text that is not a
 // regex has Piranha's escapes decoded (a regex has its own).
 std::optional<health::Expect> read_expect(Reader& reader, const Field& field) {
   if (field.node.IsScalar()) {
-    auto text = read_string(reader, field);
+    auto text = read_escaped(reader, field);
     if (!text) return std::nullopt;
-    return health::Expect{decode_escapes(*text), false};
+    return health::Expect{std::move(*text), false};
   }
   if (!field.node.IsMap()) {
     reader.error(field,
@@ -71,7 +88,11 @@ std::optional<health::Expect> read_expect(Reader& reader, const Field& field) {
     expect.regex = *regex;
   }
   if (!text) return std::nullopt;
-  expect.text = expect.regex ? *text : decode_escapes(*text);
+  if (!expect.regex) {
+    text = decoded(reader, *text_field, *text);
+    if (!text) return std::nullopt;
+  }
+  expect.text = std::move(*text);
   return expect;
 }
 
@@ -157,7 +178,7 @@ std::optional<CheckSpec> parse_check(Reader& reader, const Field& field, CheckSi
     if (auto expect = read_expect(reader, *f)) check.expect_body = *expect;
   }
   if (auto f = given("send")) {
-    if (auto send = read_string(reader, *f)) check.send = decode_escapes(*send);
+    if (auto send = read_escaped(reader, *f)) check.send = std::move(*send);
   }
   if (auto f = given("expect")) {
     if (auto expect = read_expect(reader, *f)) check.expect = *expect;

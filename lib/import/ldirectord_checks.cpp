@@ -149,15 +149,26 @@ std::optional<std::string> request_path(const Checks& c, const LdSetting& reques
   return path;
 }
 
-// `receive`, a Perl regex in ldirectord, as an ECMAScript one.
+// `receive`, a Perl regex in ldirectord, as PCRE2 (the health engine's) takes
+// it.
 std::optional<health::Expect> receive_expect(const Checks& c, const LdSetting& receive) {
   if (auto problem = config::regex_problem(receive.value); !problem.empty()) {
-    c.warn(&receive, fmt::format("receive {}: {} (ldirectord's are Perl regexes); the check is not "
-                                 "carried over",
-                                 receive.value, problem));
+    c.warn(&receive,
+           fmt::format("receive {}: {}; the check is not carried over", receive.value, problem));
     return std::nullopt;
   }
   return health::Expect{receive.value, true};
+}
+
+// A simpletcp `request`, Piranha's escapes decoded as lbd's file reads them.
+std::optional<std::string> request_bytes(const Checks& c, const LdSetting& request) {
+  auto bytes = config::decode_text(request.value);
+  if (!bytes) {
+    c.warn(&request, fmt::format("request {}: {}; the check is not carried over", request.value,
+                                 bytes.errors.front()));
+    return std::nullopt;
+  }
+  return std::move(*bytes.value);
 }
 
 // The negotiate check: HTTP(S) and simpletcp carry over; the protocol
@@ -194,7 +205,11 @@ std::optional<CheckSpec> negotiate_check(const Checks& c, std::string_view servi
   }
   if (service_name == "simpletcp") {
     check.type = CheckType::kSendExpect;
-    if (request) check.send = config::decode_escapes(request->value);
+    if (request) {
+      auto send = request_bytes(c, *request);
+      if (!send) return std::nullopt;
+      check.send = std::move(*send);
+    }
     if (receive) {
       auto expect = receive_expect(c, *receive);
       if (!expect) return std::nullopt;
@@ -393,9 +408,10 @@ void apply_real_request(Checks& c, const CheckSpec& service_check, const LdRealR
     check.path = *path;
     check.expect_body = *expect;
   } else if (check.type == CheckType::kSendExpect) {
+    auto send = request_bytes(c, request);
     auto expect = receive_expect(c, receive);
-    if (!expect) return;
-    check.send = config::decode_escapes(rr.request);
+    if (!send || !expect) return;
+    check.send = std::move(*send);
     check.expect = *expect;
   } else {
     c.report().warn(rr.line,

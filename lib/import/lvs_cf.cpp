@@ -171,9 +171,27 @@ std::optional<health::CheckSpec> nanny_check(Report& report, const Virtual& v,
   const auto* send = get("send");
   const auto* expect = get("expect");
   const auto* program = get("send_program");
+  // Piranha's escapes, as lbd's file reads them (\xHH too: "\x41" is an A,
+  // not nanny's "x41"); a string lbd cannot decode leaves the servers
+  // unchecked rather than checked with other bytes.
+  const auto decoded =
+      [&](const char* key,
+          const std::pair<int, std::string>& setting) -> std::optional<std::string> {
+    auto bytes = config::decode_text(setting.second);
+    if (!bytes) {
+      report.warn(setting.first,
+                  fmt::format("virtual {}: {}: {}; not carried over: the real servers are not "
+                              "checked",
+                              v.name, key, bytes.errors.front()));
+      return std::nullopt;
+    }
+    return std::move(*bytes.value);
+  };
   // nanny's wildcard: any reply will do.
   if (expect && expect->second != "*") {
-    check.expect = {regex ? expect->second : config::decode_escapes(expect->second), regex};
+    auto text = regex ? std::optional(expect->second) : decoded("expect", *expect);
+    if (!text) return std::nullopt;
+    check.expect = {std::move(*text), regex};
   }
   if (program) {
     if (send) {
@@ -193,7 +211,9 @@ std::optional<health::CheckSpec> nanny_check(Report& report, const Virtual& v,
   } else if (v.service.protocol == sched::Protocol::kUdp) {
     check.type = health::CheckType::kUdp;
     if (send) {
-      check.send = config::decode_escapes(send->second);
+      auto bytes = decoded("send", *send);
+      if (!bytes) return std::nullopt;
+      check.send = std::move(*bytes);
     } else {
       report.warn(v.line, fmt::format("virtual {}: a UDP service without send: nanny sent nothing "
                                       "and waited for a reply; lbd sends an empty datagram and "
@@ -202,7 +222,11 @@ std::optional<health::CheckSpec> nanny_check(Report& report, const Virtual& v,
     }
   } else if (send || (expect && expect->second != "*")) {
     check.type = health::CheckType::kSendExpect;
-    if (send) check.send = config::decode_escapes(send->second);
+    if (send) {
+      auto bytes = decoded("send", *send);
+      if (!bytes) return std::nullopt;
+      check.send = std::move(*bytes);
+    }
   } else {
     check.type = health::CheckType::kTcp;
   }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <lb/config/edit.h>
+#include <lb/config/health.h>
 
 #include "config_test.h"
 
@@ -349,6 +350,13 @@ TEST_CASE("edit: health, sorry server and a real server's check, set, changed an
   CHECK(c.services[0].health.check->path == "/");
   CHECK(c.services[0].health.check->send == "GET / HTTP/1.0\r\n\r\n");  // Piranha's escapes
   CHECK(c.services[0].health.on_failure == health::OnFailure::kQuiesce);
+  // \xHH, and a regex only PCRE2 (the engine's) compiles: a lookbehind.
+  c = applied(web_health({{"check",
+                           {{"type", "send_expect"},
+                            {"send", "\\x41\\x00"},
+                            {"expect", {{"text", "(?<=250 )OK"}, {"regex", true}}}}}}));
+  CHECK(c.services[0].health.check->send == std::string("A\0", 2));
+  CHECK(c.services[0].health.check->expect == health::Expect{"(?<=250 )OK", true});
   // null clears.
   c = applied(
       json::array({web_health({{"check", {{"type", "tcp"}}}, {"on_failure", "quiesce"}})[0],
@@ -398,9 +406,23 @@ TEST_CASE("edit: health settings are checked as the file checks them, naming who
             "\"health\"");
   CHECK(refusal(web_health(
             {{"check", {{"type", "http"}, {"expect_body", {{"text", "("}, {"regex", true}}}}}})) ==
+        web_check + "invalid regex /(/ at offset 1: missing closing parenthesis");
+  // Piranha's escapes as the file and the health engine decode them.
+  CHECK(refusal(web_health({{"check", {{"type", "send_expect"}, {"send", "quit\\"}}}})) ==
         web_check +
-            "not a valid regular expression (ECMAScript): Mismatched '(' and ')' in "
-            "regular expression");
+            "\"send\": a backslash at offset 4 ends the string: nothing to escape (write \\\\ "
+            "for a backslash); got \"quit\\\\\"");
+  CHECK(refusal(web_health({{"check", {{"type", "send_expect"}, {"expect", "\\x0"}}}})) ==
+        web_check +
+            "\"expect\": \\x at offset 0 needs two hex digits (write \\\\ for a backslash); got "
+            "\"\\\\x0\"");
+  CHECK(refusal(web_health({{"check", {{"type", "http"}, {"expect_body", {{"text", "ok\\"}}}}}})) ==
+        web_check +
+            "\"text\": a backslash at offset 2 ends the string: nothing to escape (write \\\\ "
+            "for a backslash); got \"ok\\\\\"");
+  // What the engine would refuse: a command it cannot split into words.
+  CHECK(refusal(web_health({{"check", {{"type", "program"}, {"command", "/bin/check 'up"}}}})) ==
+        web_check + "unterminated ' at offset 11 in the command");
   CHECK(refusal(web_health({{"check", {{"type", "http"}, {"expect_status", json::array()}}}})) ==
         web_check +
             "\"expect_status\" must list at least one status; leave it out to accept any "
@@ -487,7 +509,7 @@ TEST_CASE("edit: the config form of a check (check_json) is one edit_service tak
       "HTTP/1.0\\r\\n\\r\\n',"
       " expect: 'HTTP\\t1'}}\n"
       "      - {address: 198.18.1.12, check: {type: program, command: /bin/check %h, expect: OK}}\n"
-      "      - {address: 198.18.1.13, check: {type: udp, port: 53, send: ping}}\n"));
+      "      - {address: 198.18.1.13, check: {type: udp, port: 53, send: '\\x00ping\\xff\\n'}}\n"));
   REQUIRE(loaded.config);
   const auto& from_file = loaded.config->services[0];
   // The YAML's keys in JSON, the type's only, texts escaped as the file writes them.
@@ -502,6 +524,12 @@ TEST_CASE("edit: the config form of a check (check_json) is one edit_service tak
              {"send", "GET / HTTP/1.0\\r\\n\\r\\n"},
              {"expect", "HTTP\\t1"},
              {"through_tunnel", false}});
+  // Binary bytes as \xHH, which the file and edits decode back.
+  const auto& binary = *from_file.real_servers[2].check;
+  CHECK(binary.send == std::string("\0ping\xff\n", 7));
+  CHECK(config::check_json(binary)["send"] == "\\x00ping\\xff\\n");
+  CHECK(config::describe_check(binary) ==
+        "udp port 53 send \"\\x00ping\\xff\\n\", every 5000 ms (timeout 3000 ms, rise 2, fall 3)");
   CHECK(config::health_json(health::HealthSpec{}) ==
         json{{"check", nullptr}, {"on_failure", "remove"}});
 

@@ -444,11 +444,12 @@ TEST_CASE("emit: health checks and sorry servers survive the round trip, texts b
                   "expect_body: 'ok \\\\ done\\n', through_tunnel: true}\n"
                   "      on_failure: quiesce\n"
                   "    sorry_server: {address: 198.18.1.99, port: 8080}\n") != std::string::npos);
-  // Printable texts are single-quoted, in lvs.cf's own escapes; others are
-  // double-quoted with YAML's escapes over them.
-  CHECK(text.find("send: \"GET / HTTP/1.0\\\\r\\\\n\\\\r\\\\n\\\\t\\\\\\\\ 'single' \\\"double\\\" "
-                  "\\x01\\x7f \xc3\xa9\", expect: {text: '^HTTP/1\\.[01] 200 ''ok''', regex: "
+  // Texts sent or expected are written in Piranha's escapes, \xHH for the
+  // bytes outside printable ASCII, so they are printable: single-quoted.
+  CHECK(text.find("send: 'GET / HTTP/1.0\\r\\n\\r\\n\\t\\\\ ''single'' \"double\" "
+                  "\\x01\\x7f \\xc3\\xa9', expect: {text: '^HTTP/1\\.[01] 200 ''ok''', regex: "
                   "true}}") != std::string::npos);
+  CHECK(text.find("send: '\\x1b[ping'") != std::string::npos);
   CHECK(text.find("check: {type: program, expect: 'OK\\\\n', command: \"/usr/local/bin/check "
                   "--name \\\"a b\\\" \\\\x %h %p\"}") != std::string::npos);
   CHECK(text.find("    health:\n      on_failure: quiesce\n    sorry_server: {address: "

@@ -4,7 +4,11 @@
 // line, field and message.
 #include <catch2/catch.hpp>
 
+#include <set>
+#include <utility>
+
 #include <lb/config/health.h>
+#include <lb/health/check.h>
 
 #include "config_test.h"
 
@@ -59,6 +63,16 @@ void check_cases(const std::vector<Case>& cases) {
   }
 }
 
+// YAML's single quotes around `text`: nothing escaped but the quote.
+std::string single_quoted(const std::string& text) {
+  std::string out = "'";
+  for (const char c : text) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
 }  // namespace
 
 TEST_CASE("health: an HTTP check with every field, and what is left out takes its default") {
@@ -107,8 +121,13 @@ TEST_CASE("health: send/expect, UDP and program checks; Piranha's escapes") {
   CHECK(service_check_of("{type: send_expect, send: \"GET / HTTP/1.0\\r\\n\\r\\n\"}").send == crlf);
   CHECK(service_check_of("{type: send_expect, send: quit\\n, expect: '220'}").send == "quit\n");
   // \\ is one backslash; a backslash before another character is that
-  // character; a lone one at the end stays.
-  CHECK(service_check_of("{type: send_expect, send: 'a\\\\b\\qc\\'}").send == "a\\bqc\\");
+  // character; \xHH is the byte HH, so a UDP check can send binary.
+  CHECK(service_check_of("{type: send_expect, send: 'a\\\\b\\qc\\\\'}").send == "a\\bqc\\");
+  CHECK(service_check_of("{type: send_expect, send: '\\x41\\x62'}").send == "Ab");
+  const CheckSpec binary =
+      service_check_of("{type: udp, port: 53, send: '\\x00\\x01\\xfF', expect: '\\x81'}");
+  CHECK(binary.send == std::string("\x00\x01\xff", 3));
+  CHECK(binary.expect == lb::health::Expect{"\x81", false});
   CHECK(service_check_of("{type: send_expect, send: \"a\\\\\\\\b\"}").send == "a\\b");
   const CheckSpec ftp = service_check_of("{type: send_expect, expect: '220\\t'}");
   CHECK(ftp.send.empty());
@@ -117,6 +136,12 @@ TEST_CASE("health: send/expect, UDP and program checks; Piranha's escapes") {
   CHECK(service_check_of("{type: send_expect, send: x, expect: {text: '^HTTP/1\\.[01] 2\\d\\d', "
                          "regex: true}}")
             .expect == lb::health::Expect{"^HTTP/1\\.[01] 2\\d\\d", true});
+  // The engine's regexes, PCRE2 (Perl's, as ldirectord's `receive`): a
+  // lookbehind and an inline flag, which C++'s ECMAScript std::regex refuses.
+  CHECK(service_check_of("{type: http, expect_body: {text: '(?<=status: )up', regex: true}}")
+            .expect_body == lb::health::Expect{"(?<=status: )up", true});
+  CHECK(service_check_of("{type: send_expect, send: x, expect: {text: '(?i)^220 ', regex: true}}")
+            .expect == lb::health::Expect{"(?i)^220 ", true});
   CHECK(service_check_of("{type: http, expect_body: {text: 'a\\nb'}}").expect_body ==
         lb::health::Expect{"a\nb", false});
 
@@ -263,12 +288,37 @@ TEST_CASE("health: the texts of a check") {
       {"{type: http, expect_body: {text: ok, regex: 1}}",
        "t.yaml:11:58: services[0].health.check.expect_body.regex: expected true or false (or "
        "yes/no), got \"1\""},
-      {"{type: http, expect_body: {text: \"a(\", regex: true}}",
-       "t.yaml:11:40: services[0].health.check.expect_body: not a valid regular expression "
-       "(ECMAScript): Mismatched '(' and ')' in regular expression"},
+      // Regexes are PCRE2's, as the health engine compiles them, with its
+      // message.
+      {"{type: http, expect_body: {text: \"(\", regex: true}}",
+       "t.yaml:11:40: services[0].health.check.expect_body: invalid regex /(/ at offset 1: "
+       "missing closing parenthesis"},
       {"{type: send_expect, send: x, expect: {text: \"[\", regex: true}}",
-       "t.yaml:11:51: services[0].health.check.expect: not a valid regular expression "
-       "(ECMAScript): Unexpected character within '[...]' in regular expression"},
+       "t.yaml:11:51: services[0].health.check.expect: invalid regex /[/ at offset 1: missing "
+       "terminating ] for character class"},
+      // Piranha's escapes as the engine decodes them: a backslash escapes
+      // the next character, so one cannot end the text, and \x takes two hex
+      // digits.
+      {"{type: send_expect, send: 'quit\\'}",
+       "t.yaml:11:40: services[0].health.check.send: a backslash at offset 4 ends the string: "
+       "nothing to escape (write \\\\ for a backslash); got \"quit\\\\\""},
+      {"{type: send_expect, send: '\\x0'}",
+       "t.yaml:11:40: services[0].health.check.send: \\x at offset 0 needs two hex digits "
+       "(write \\\\ for a backslash); got \"\\\\x0\""},
+      {"{type: send_expect, expect: 'a\\xg0'}",
+       "t.yaml:11:42: services[0].health.check.expect: \\x at offset 1 needs two hex digits "
+       "(write \\\\ for a backslash); got \"a\\\\xg0\""},
+      {"{type: http, expect_body: {text: 'ok\\'}}",
+       "t.yaml:11:47: services[0].health.check.expect_body.text: a backslash at offset 2 ends "
+       "the string: nothing to escape (write \\\\ for a backslash); got \"ok\\\\\""},
+      // What the engine would refuse is refused here, at its field: a
+      // command it cannot split into words.
+      {"{type: program, command: \"/bin/check 'up\"}",
+       "t.yaml:11:39: services[0].health.check.command: unterminated ' at offset 11 in the "
+       "command"},
+      {"{type: program, command: /bin/check %x}",
+       "t.yaml:11:39: services[0].health.check.command: unknown token %x in \"%x\" (known: %h "
+       "address, %p port, %% percent)"},
       {"{type: send_expect, send: \"\"}",
        "t.yaml:11:40: services[0].health.check.send: expected a non-empty string, got \"\""},
       {"{type: program, command: \"  \"}",
@@ -293,6 +343,47 @@ TEST_CASE("health: the texts of a check") {
        "t.yaml:11:39: services[0].health.check.command: the program \"check.sh\" must be given "
        "by its absolute path (lbd runs it without a shell or PATH search); got \"check.sh %h\""},
   });
+}
+
+TEST_CASE("health: a check the file accepts is one the health engine compiles, and only such") {
+  // Monitor::set_targets refuses the whole set of checks for one it cannot
+  // compile: a regex or command the file took but the engine refused would
+  // leave every server unchecked. So the file's verdict on each must be the
+  // engine's own (compile_check).
+  std::set<std::pair<std::string, bool>> verdicts;
+  for (const std::string regex :
+       {"(", "[", ")", "a{2,1}", "*a", "a**", "\\", "(?<=a)b", "(?<!a)b", "a++b", "(?>a+)b",
+        "(?i)ok", "(?<n>a)\\k<n>", "\\p{L}+", "\\Q(\\E", "(?#note)x", "[z-a]", "\\x{41}",
+        "^HTTP/1\\.[01] 2\\d\\d"}) {
+    INFO(regex);
+    CheckSpec spec;
+    spec.type = CheckType::kSendExpect;
+    spec.send = "x";
+    spec.expect = lb::health::Expect{regex, true};
+    const bool compiles = static_cast<bool>(lb::health::compile_check(spec));
+    verdicts.emplace("regex", compiles);
+    const auto loaded = load(service_check(
+        "{type: send_expect, send: x, expect: {text: " + single_quoted(regex) + ", regex: true}}"));
+    CHECK(static_cast<bool>(loaded.config) == compiles);
+    if (loaded.config) CHECK(*loaded.config->services[0].health.check == spec);
+  }
+  for (const std::string command :
+       {"/bin/check 'up", "/bin/check \"up", "/bin/check up\\", "/bin/check %x", "/bin/check %",
+        "/bin/check %% %h %p", "/bin/check 'a b' \"c \\\" d\" e\\ f", "/bin/sh -c 'echo ok'"}) {
+    INFO(command);
+    CheckSpec spec;
+    spec.type = CheckType::kProgram;
+    spec.command = command;
+    const bool compiles = static_cast<bool>(lb::health::compile_check(spec));
+    verdicts.emplace("command", compiles);
+    const auto loaded =
+        load(service_check("{type: program, command: " + single_quoted(command) + "}"));
+    CHECK(static_cast<bool>(loaded.config) == compiles);
+    if (loaded.config) CHECK(*loaded.config->services[0].health.check == spec);
+  }
+  // Both verdicts occur in each list, so the comparison means something.
+  CHECK(verdicts == std::set<std::pair<std::string, bool>>{
+                        {"regex", true}, {"regex", false}, {"command", true}, {"command", false}});
 }
 
 TEST_CASE("health: the rules relating a check's fields") {

@@ -214,14 +214,14 @@ TEST_CASE(
       "  # DNS.\n"
       "  - {protocol: udp, vip: 198.18.1.100, port: 53, real_servers: [{address: 198.18.1.12}]}\n";
   const json web = {{"protocol", "tcp"}, {"vip", "198.18.1.100"}, {"port", 80}};
-  // A check given to a DNS server: the web service keeps its text, comment
-  // and escapes included.
+  // A check given to a DNS server, binary bytes in its send string: the web
+  // service keeps its text, comment and escapes included.
   const auto dns_checked =
-      saved(json::array(
-                {{{"op", "edit_real"},
-                  {"service", kDns},
-                  {"real",
-                   {{"address", "198.18.1.12"}, {"check", {{"type", "udp"}, {"send", "ping"}}}}}}}),
+      saved(json::array({{{"op", "edit_real"},
+                          {"service", kDns},
+                          {"real",
+                           {{"address", "198.18.1.12"},
+                            {"check", {{"type", "udp"}, {"send", "\\x00\\x01ping\\xff"}}}}}}}),
             file);
   CHECK(dns_checked ==
         "ports:\n"
@@ -241,7 +241,12 @@ TEST_CASE(
         "    vip: 198.18.1.100\n"
         "    port: 53\n"
         "    real_servers:\n"
-        "      - {address: 198.18.1.12, check: {type: udp, send: ping}}\n");
+        "      - {address: 198.18.1.12, check: {type: udp, send: '\\x00\\x01ping\\xff'}}\n");
+  // ... which, read back, are the bytes the edit gave.
+  const auto reread = load(dns_checked);
+  REQUIRE(reread.config);
+  REQUIRE(reread.config->services.at(1).real_servers.at(0).check);
+  CHECK(reread.config->services[1].real_servers[0].check->send == std::string("\0\x01ping\xff", 7));
   // The web service's health changed: written by the emitter, the check's
   // bytes the same.
   const auto web_changed =

@@ -47,6 +47,7 @@ TEST_CASE("import lvs.cf checks: regex, wildcard, sending program, connect, and 
           "on_failure=remove sorry=none",
           "tcp 198.18.1.110:8000 check=none on_failure=remove sorry=none",
           "tcp 198.18.1.110:8001 check=none on_failure=remove sorry=none",
+          "tcp 198.18.1.110:8002 check=none on_failure=remove sorry=none",
       });
   CHECK(diagnostics(imported.warnings) ==
         Diagnostics{
@@ -58,9 +59,11 @@ TEST_CASE("import lvs.cf checks: regex, wildcard, sending program, connect, and 
              "absolute path (lbd runs it without a shell or PATH search); not carried over: the "
              "real servers are not checked"},
             {60,
-             "virtual badregex: not a valid regular expression (ECMAScript): Unexpected character "
-             "within '[...]' in regular expression; not carried over: the real servers are not "
-             "checked"},
+             "virtual badregex: invalid regex /([/ at offset 2: missing terminating ] for "
+             "character class; not carried over: the real servers are not checked"},
+            {69,
+             "virtual badescape: send: \\x at offset 4 needs two hex digits (write \\\\ for a "
+             "backslash); not carried over: the real servers are not checked"},
         });
   loads_with_the_same_checks(imported, "lvs.cf",
                              "ports:\n"
@@ -91,6 +94,7 @@ TEST_CASE("import ldirectord.cf checks: external, simpletcp, HEAD, URLs, fallbac
             "tcp 198.18.1.100:8001 check=none on_failure=remove sorry=198.18.2.99:8080/nat",
             "tcp 198.18.1.100:8002 check=none on_failure=remove sorry=198.18.2.99:8080/nat",
             "tcp 198.18.1.100:8003 check=none on_failure=remove sorry=198.18.2.99:8080/nat",
+            "tcp 198.18.1.100:8004 check=none on_failure=remove sorry=198.18.2.99:8080/nat",
         });
   // checktype = off: none of the real servers is activated.
   CHECK_FALSE(imported.services.at(3).real_servers.at(0).enabled);
@@ -117,9 +121,11 @@ TEST_CASE("import ldirectord.cf checks: external, simpletcp, HEAD, URLs, fallbac
            "given by its absolute path (lbd runs it without a shell or PATH search); not "
            "carried over: the real servers are not checked"},
           {57,
-           "virtual 198.18.1.100:8003: receive (unclosed: not a valid regular expression "
-           "(ECMAScript): Mismatched '(' and ')' in regular expression (ldirectord's are Perl "
-           "regexes); the check is not carried over"},
+           "virtual 198.18.1.100:8003: receive (unclosed: invalid regex /(unclosed/ at offset 9: "
+           "missing closing parenthesis; the check is not carried over"},
+          {62,
+           "virtual 198.18.1.100:8004: request HELLO\\xZZ: \\x at offset 5 needs two hex digits "
+           "(write \\\\ for a backslash); the check is not carried over"},
       });
   loads_with_the_same_checks(imported, "ldirectord",
                              "ports:\n"

@@ -1,11 +1,14 @@
 // The rules a health check's settings follow, as lbd reads them: the words
 // for check types and failure actions, each field's range, the keys each
-// type takes, the rules relating a check's fields, and Piranha's escapes in
-// the texts sent and expected.
+// type takes and the rules relating a check's fields.
 //
 // Shared by the file parser (parse_health.cpp), live edits (edit_health.cpp)
 // and the importers, so that all three accept exactly the same checks and
-// say the same thing about the others. Pure functions on values.
+// say the same thing about the others. Pure functions on values. Piranha's
+// escapes in the texts sent and expected are lib/health's own
+// (lb/health/escapes.h), and so is the last word on a check: check_problems
+// includes everything health::compile_check refuses, so a configuration lbd
+// accepts is one its health Monitor runs.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +18,7 @@
 #include <string_view>
 #include <vector>
 
+#include <lb/health/checked.h>
 #include <lb/health/model.h>
 
 namespace lb::config {
@@ -49,14 +53,11 @@ std::string check_type_names();
 std::string_view on_failure_name(health::OnFailure action) noexcept;  // "remove", "quiesce"
 std::optional<health::OnFailure> parse_on_failure(std::string_view name) noexcept;
 
-// Piranha's escapes, as nanny reads its send and expect strings: \n, \r and
-// \t are a newline, carriage return and tab, and a backslash before any
-// other character stands for that character (so \\ is a backslash). A lone
-// backslash at the end is kept.
-std::string decode_escapes(std::string_view text);
-// The inverse for any bytes: decode_escapes(encode_escapes(t)) == t.
-// Backslashes, newlines, carriage returns and tabs are escaped.
-std::string encode_escapes(std::string_view text);
+// `send`, `expect` or `expect_body` as written (not a regex) -> the bytes,
+// by health::decode_escapes (Piranha's \n \r \t and \\, and \xHH), or why
+// not, with a hint: "a backslash at offset 4 ends the string: nothing to
+// escape (write \\ for a backslash)". health::encode_escapes is the inverse.
+health::Checked<std::string> decode_text(std::string_view text);
 
 // The keys of a check map, by the file's names, in the order the file and
 // the emitter use.
@@ -85,7 +86,9 @@ std::string key_problem(health::CheckType type, std::string_view key);
 std::string path_problem(std::string_view path);        // "/health": no blank, no control char
 std::string host_problem(std::string_view host);        // a Host header's value
 std::string command_problem(std::string_view command);  // absolute program path first
-std::string regex_problem(std::string_view pattern);    // ECMAScript, as std::regex takes it
+// A regex as the health engine compiles it (health::Matcher, PCRE2), with
+// PCRE2's message: "invalid regex /(/ at offset 1: missing closing parenthesis".
+std::string regex_problem(std::string_view pattern);
 
 struct CheckProblem {
   std::string key;  // the field the problem is reported at (kCheckKeys)
@@ -94,7 +97,9 @@ struct CheckProblem {
 
 // The rules relating a check's fields, once each was read on its own: the
 // timeout within the interval, a program to run, something to send or
-// expect, regexes that compile. Texts longer than kMaxCheckText too.
+// expect, texts of at most kMaxCheckText bytes; then, at the field each
+// names, health::compile_check's errors (regexes PCRE2 compiles, a command
+// that splits into words, ...) for the fields not already reported.
 std::vector<CheckProblem> check_problems(const health::CheckSpec& check);
 
 // One line saying what a check does, for change logs and listings:
