@@ -262,20 +262,14 @@ TEST_CASE("health: one line per checked server, the reason last, then the sorry 
      "check_port": 22, "state": "unknown", "on_failure": "remove"}],
     "sorry_servers_serving": [{"service": {"protocol": "udp", "vip": "198.18.1.100", "port": 53},
                                "address": "198.18.2.99", "port": 5353}]})");
-  CHECK(lb::ctl::format_health(health) ==
-        "SERVICE              REAL SERVER       CHECK       STATE              FOR  CHECKED  "
-        "LATENCY  "
-        "LAST RESULT\n"
-        "TCP 198.18.1.100:80  198.18.2.11:8080  http :8080  up               2m 5s  0.4s ago     3 "
-        "ms  "
-        "ok: HTTP 200\n"
-        "TCP 198.18.1.100:80  198.18.2.12:8080  http :8080  down (quiesced)   2.5s  0.1s ago    12 "
-        "ms  "
-        "failed: expected 200, got 503\n"
-        "FWM 7                198.18.2.13:0     tcp :22     unknown              -     never       "
-        " -  "
-        "-\n"
-        "Sorry server 198.18.2.99:5353 takes the new connections of UDP 198.18.1.100:53\n");
+  // clang-format off
+  CHECK(lb::ctl::format_health(health) == R"(SERVICE              REAL SERVER       CHECK       STATE              FOR   CHECKED  LATENCY  LAST RESULT
+TCP 198.18.1.100:80  198.18.2.11:8080  http :8080  up               2m 5s  0.4s ago     3 ms  ok: HTTP 200
+TCP 198.18.1.100:80  198.18.2.12:8080  http :8080  down (quiesced)   2.5s  0.1s ago    12 ms  failed: expected 200, got 503
+FWM 7                198.18.2.13:0     tcp :22     unknown              -     never        -  -
+Sorry server 198.18.2.99:5353 takes the new connections of UDP 198.18.1.100:53
+)");
+  // clang-format on
   CHECK(lb::ctl::format_health(json::parse(R"({"servers": []})")) ==
         "No real server is health-checked.\n");
 }
