@@ -317,8 +317,10 @@ def main():
         check(r.returncode == 0 and r.stdout == f"changed service tcp {VIP}:80\n",
               f"lbctl service edit --check http --interval 2s --on-failure quiesce --sorry: "
               f"{r.stdout.strip() or r.stderr.strip()}")
+        # Checks run as soon as they are configured: this one must pass (nginx
+        # on 8080; nothing serves 6669), or the server would leave -S -n.
         r = admin.lbctl("real", "edit", f"tcp:{VIP}:6669", f"{RS1}:6669", "--check", "tcp",
-                        "--through-tunnel", "yes")
+                        "--check-port", "8080", "--through-tunnel", "yes")
         check(r.returncode == 0, f"lbctl real edit --check tcp --through-tunnel yes of the tunnel "
                                  f"server: {r.stdout.strip() or r.stderr.strip()}")
         r = admin.lbctl("real", "edit", HTTP, f"{RS2}:80", "--check", "tcp", "--through-tunnel", "yes")
@@ -358,7 +360,7 @@ def main():
               "and the rest of the file and the UDP service byte for byte")
         for line in ("      check: {type: http, interval_ms: 2000}", "      on_failure: quiesce",
                      f"    sorry_server: {{address: {RS1}, port: 8080}}",
-                     f"      - {{address: {RS1}, forward: tunnel, check: {{type: tcp, through_tunnel: true}}}}"):
+                     f"      - {{address: {RS1}, forward: tunnel, check: {{type: tcp, port: 8080, through_tunnel: true}}}}"):
             check(line in saved.splitlines(), f"the saved file has `{line.strip()}`")
         config = config_of(admin)
         check(config["unsaved_edits"] is False, "lbctl config: nothing left unsaved")
@@ -381,7 +383,7 @@ def main():
         shown = admin.lbctl("config").stdout.splitlines()
         check(f"  -> {RS1}:80 nat weight 0 DISABLED" in shown
               and f"tcp {VIP}:80 wrr check http on-failure quiesce sorry {RS1}:8080" in shown
-              and f"  -> {RS1}:6669 tunnel weight 1 check tcp" in shown,
+              and f"  -> {RS1}:6669 tunnel weight 1 check tcp:8080" in shown,
               f"lbctl config shows rs1 drained and disabled, the service wrr with its check and "
               f"sorry server, the tunnel server's own check ({shown})")
         check(again == config, "lbctl config is the same (rs1 drained and disabled, the schedulers, nothing unsaved)"
