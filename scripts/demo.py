@@ -4,7 +4,8 @@
 Builds the topology of tests/e2e/topology.py (a client, lbd on two DPDK-owned
 veths, three real servers running HTTP servers that name themselves), sends
 requests through the VIP with curl, shows how lbd spread them and what
-`lbctl -L -n` and `lbctl stats` say, then tears everything down: on exit, on
+`lbctl -L -n` and `lbctl stats` say, how a health check takes a stopped
+server out and brings it back, then tears everything down: on exit, on
 error and on Ctrl-C.
 """
 import argparse
@@ -14,7 +15,32 @@ import signal
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "e2e"))
-from topology import CLIENT_IP, LB_EXT_IP, RS_IPS, VIP, Topology, sh  # noqa: E402
+from topology import CLIENT_IP, DEFAULT_SERVICES, LB_EXT_IP, RS_IPS, VIP, Topology, sh  # noqa: E402
+
+# The topology's services, the HTTP one health-checked every second.
+SERVICES = DEFAULT_SERVICES.replace(
+    "    scheduler: rr\n",
+    "    scheduler: rr\n"
+    "    health:\n"
+    "      check: {type: http, path: /, expect_status: [200], interval_ms: 1000, timeout_ms: 500,\n"
+    "              rise: 2, fall: 2}\n", 1)
+
+
+def wait_health(t, addr, want, timeout=30):
+    """Until lbctl health says `addr` (port 80 service) is `want`."""
+    import json
+    def state():
+        servers = json.loads(t.lbctl("--json", "health").stdout)["servers"]
+        return next(s["state"] for s in servers if s["address"] == addr and s["service"].get("port") == 80)
+    t.wait_for(lambda: state() == want, f"{addr} {want}", timeout)
+
+
+def curl_round(t, n):
+    served = collections.Counter()
+    for _ in range(n):
+        r = sh("curl", "-s", "-m", "5", f"http://{VIP}/", ns=t.ns["client"], check=False)
+        served[(r.stdout.strip() or f"(failed: curl exit {r.returncode})").split()[0]] += 1
+    return ", ".join(f"{name}: {k}" for name, k in sorted(served.items()))
 
 
 def step(text):
@@ -47,7 +73,7 @@ def main():
         print("  three HTTP servers up, each answering with its own name")
 
         step("lbd")
-        driver = t.start_lbd(args.lbd, args.lbctl)
+        driver = t.start_lbd(args.lbd, args.lbctl, services=SERVICES)
         print(f"  lbd runs on net_{driver} (DPDK), control socket {t.socket}")
 
         step(f"{args.requests} HTTP requests from the client to http://{VIP}/ (curl)")
@@ -78,6 +104,17 @@ def main():
         print("\n".join(lines[:8]))
         if len(lines) > 8:
             print(f"  ... {len(lines) - 2} connections in all")
+
+        step("Health checks: nginx on rs2 stopped, then started again")
+        for ip in RS_IPS:
+            wait_health(t, ip, "up")
+        t.stop_http(2)
+        wait_health(t, RS_IPS[1], "down")
+        print(t.lbctl("health").stdout, end="")
+        print(f"  9 requests while rs2 is down: {curl_round(t, 9)}")
+        t.start_http(2)
+        wait_health(t, RS_IPS[1], "up")
+        print(f"  rs2 back after 2 good checks; 9 requests: {curl_round(t, 9)}")
 
         step("lbctl stats")
         print(t.lbctl("stats").stdout, end="")

@@ -31,7 +31,7 @@ import sys
 import time
 
 from conn_test import REQUESTS
-from topology import PYTHON, RS_IPS, VIP, Topology, check_nothing_left, nginx_conf, sh
+from topology import PYTHON, RS_IPS, VIP, Topology, check_nothing_left, sh
 
 RS1, RS2, RS3 = RS_IPS
 SORRY_PORT = 9090
@@ -176,26 +176,12 @@ def set_page(t, addr, text):
         f.write(text + "\n")
 
 
-def start_nginx(t, i):
-    ip = RS_IPS[i - 1]
-    t.spawn(f"rs{i}-http", t.ns[f"rs{i}"], ["nginx", "-e", os.path.join(t.workdir, f"nginx-rs{i}.log"),
-                                            "-c", os.path.join(t.workdir, f"nginx-rs{i}.conf")])
-    t.wait_for(lambda: sh("bash", "-c", f"exec 3<>/dev/tcp/{ip}/8080", ns=t.ns[f"rs{i}"],
-                          check=False).returncode == 0, f"nginx on rs{i}")
-
-
-def stop_nginx(t, i):
-    for name, p in list(t.procs):
-        if name == f"rs{i}-http":
-            t.stop_process(name, p)
-
-
 def remove_and_rejoin(t):
     """nginx stopped on rs2 under a request loop, then started again."""
     loop = t.spawn("loop", t.ns["client"], [PYTHON, "-c", REQUESTS, VIP, "loop"],
                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     time.sleep(1)
-    stop_nginx(t, 2)
+    t.stop_http(2)
     took = wait_state(t, 80, RS2, "down", 30)
     budget = (INTERVAL_MS * FALL + TIMEOUT_MS) / 1000
     print(f"     rs2 judged down {took:.2f} s after nginx stopped (interval x fall + timeout = {budget:.1f} s)")
@@ -213,7 +199,7 @@ def remove_and_rejoin(t):
     check(len(after) == 30 and all(a in ("rs1", "rs3") for a in after),
           f"30 requests after the removal: all answered by rs1/rs3 ({sorted(set(after))})")
 
-    start_nginx(t, 2)
+    t.start_http(2)
     back = wait_state(t, 80, RS2, "up", 30)
     up = state(t, 80, RS2)
     check(up["successes"] >= RISE, f"rs2 back after {up['successes']} successes (rise {RISE}), {back:.2f} s")

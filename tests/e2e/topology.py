@@ -166,12 +166,23 @@ class Topology:
             with open(conf, "w") as f:
                 f.write(nginx_conf(self.workdir, f"rs{i}", ip, [f"{ip}:{port}" for port in (8080, 80, 443)],
                                    locations))
-            self.spawn(f"rs{i}-http", self.ns[f"rs{i}"], ["nginx", "-e", os.path.join(self.workdir, f"nginx-rs{i}.log"),
-                                                          "-c", conf])
             self.spawn(f"rs{i}-udp", self.ns[f"rs{i}"], [PYTHON, "-c", UDP_RESPONDER, f"rs{i}", ip])
-        for i, ip in enumerate(RS_IPS, 1):
-            self.wait_for(lambda: sh("bash", "-c", f"exec 3<>/dev/tcp/{ip}/8080", ns=self.ns[f"rs{i}"],
-                                     check=False).returncode == 0, f"HTTP server rs{i}")
+            self.start_http(i)
+
+    def start_http(self, i):
+        """nginx on rs<i> again (after stop_http), from the configuration
+        start_servers wrote; waits until it accepts connections."""
+        ip = RS_IPS[i - 1]
+        self.spawn(f"rs{i}-http", self.ns[f"rs{i}"], ["nginx", "-e", os.path.join(self.workdir, f"nginx-rs{i}.log"),
+                                                      "-c", os.path.join(self.workdir, f"nginx-rs{i}.conf")])
+        self.wait_for(lambda: sh("bash", "-c", f"exec 3<>/dev/tcp/{ip}/8080", ns=self.ns[f"rs{i}"],
+                                 check=False).returncode == 0, f"HTTP server rs{i}")
+
+    def stop_http(self, i):
+        """Stops nginx on rs<i> (by pid)."""
+        for name, p in list(self.procs):
+            if name == f"rs{i}-http":
+                self.stop_process(name, p)
 
     def spawn(self, name, ns, argv, **kw):
         p = subprocess.Popen(["ip", "netns", "exec", ns] + argv, **kw)
