@@ -77,10 +77,10 @@ void HealthControl::set_config(const config::Config& config) {
     order.push_back(id);
     targets.push_back(server.target);
     targets.back().id = id;
-    if (server.target.spec.through_tunnel) {
+    if (server.target.spec.through_tunnel && !server.target.tunnel_vip) {
       spdlog::warn(
-          "health: {}: through_tunnel is not supported yet; the check goes to the real server's "
-          "own address",
+          "health: {}: through_tunnel needs a VIP (not a firewall mark) and a tunnel real "
+          "server; checked at its own address",
           config::describe(server.key));
     }
   }

@@ -93,8 +93,11 @@ std::string key_problem(CheckType type, std::string_view key) {
       return fmt::format("command is only for type program, not {}", name);
     }
   } else if (key == "through_tunnel") {
-    if (type == CheckType::kProgram) {
-      return "through_tunnel is not for type program: the program reaches the server itself";
+    if (type != CheckType::kTcp) {
+      return fmt::format(
+          "through_tunnel is only for type tcp, not {} (through the tunnel lbd opens the "
+          "connection itself, without the kernel's TCP)",
+          name);
     }
   }
   return {};

@@ -59,6 +59,11 @@ std::vector<CheckedServer> health_targets(const Config& config) {
       checked.target.port = real.port;
       checked.target.spec = *check;
       checked.target.source = probe_source(config, real.addr);
+      // A firewall-mark service has no VIP to connect to: checked directly.
+      if (check->through_tunnel && real.forward == sched::ForwardMethod::kTunnel &&
+          service.fwmark == 0) {
+        checked.target.tunnel_vip = service.vip;
+      }
       checked.on_failure = service.health.on_failure;
       out.push_back(std::move(checked));
     }

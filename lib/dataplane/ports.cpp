@@ -192,6 +192,10 @@ std::vector<PortRuntime> start_ports(const config::Config& cfg, rte_mempool* poo
         port_fail(p.name, "cannot start the exception TAP", rc);
       }
       configure_tap(rt.tap_name, p.address, p.mtu);
+      if (p.gateway) {
+        route_through_tap(rt.tap_name, p.address.addr, *p.gateway,
+                          kTapRouteTableBase + static_cast<uint32_t>(ports.size()));
+      }
     }
     spdlog::info("port {}: {} mac {} address {}{}", p.name, p.device, rt.mac.to_string(),
                  p.address.to_string(),

@@ -234,7 +234,8 @@ int Monitor::next_timeout_ms(uint64_t now_ms) const {
 
 void Monitor::start_check(uint64_t target_id, uint64_t now_ms) {
   Entry& e = entries_.at(target_id);
-  const Endpoint endpoint{e.target.addr, e.target.check_port(), e.target.source};
+  const Endpoint endpoint{e.target.addr, e.target.check_port(), e.target.source,
+                          e.target.tunnel_vip};
   const uint64_t serial = next_serial_++;
   Running& r = running_[serial];
   r.target_id = target_id;

@@ -21,17 +21,19 @@ std::string excerpt(std::string_view reply) {
 
 namespace {
 
-// An HTTPS check without a TLS context fails with a reason: a wiring bug in
-// the caller must not become a crash on the health thread.
-class NoTlsProbe final : public ProbeBase {
+// A check that cannot run as configured: its reason, at once.
+class FailedProbe final : public ProbeBase {
  public:
-  NoTlsProbe() : ProbeBase(0) {}
+  explicit FailedProbe(std::string why) : ProbeBase(0), why_(std::move(why)) {}
   Step start(uint64_t now_ms) override {
     begin(now_ms);
-    return finish(Result::failure("TLS: no TLS client context for an HTTPS check"), now_ms);
+    return finish(Result::failure(why_), now_ms);
   }
   Step on_ready(uint32_t, uint64_t now_ms) override { return start(now_ms); }
   Step on_timeout(uint64_t now_ms) override { return start(now_ms); }
+
+ private:
+  std::string why_;
 };
 
 }  // namespace
@@ -40,6 +42,13 @@ class NoTlsProbe final : public ProbeBase {
 
 std::unique_ptr<Probe> make_probe(std::shared_ptr<const CompiledCheck> check,
                                   const Endpoint& endpoint, TlsClient* tls) {
+  if (endpoint.tunnel_vip) {
+    if (check->spec.type == CheckType::kTcp) {
+      return detail::make_tunnel_tcp_probe(std::move(check), endpoint);
+    }
+    return std::make_unique<detail::FailedProbe>(
+        "through_tunnel: only a tcp check can go through the tunnel");
+  }
   switch (check->spec.type) {
     case CheckType::kTcp:
       return detail::make_tcp_probe(std::move(check), endpoint);
@@ -48,14 +57,19 @@ std::unique_ptr<Probe> make_probe(std::shared_ptr<const CompiledCheck> check,
     case CheckType::kHttp:
       return detail::make_http_probe(std::move(check), endpoint, nullptr);
     case CheckType::kHttps:
-      if (tls == nullptr) return std::make_unique<detail::NoTlsProbe>();
+      // A wiring bug in the caller must not become a crash on the health thread.
+      if (tls == nullptr) {
+        return std::make_unique<detail::FailedProbe>(
+            "TLS: no TLS client context for an HTTPS check");
+      }
       return detail::make_http_probe(std::move(check), endpoint, tls);
     case CheckType::kUdp:
       return detail::make_udp_probe(std::move(check), endpoint);
     case CheckType::kProgram:
       return detail::make_program_probe(std::move(check), endpoint);
   }
-  return std::make_unique<detail::NoTlsProbe>();  // unreachable: every type is handled above
+  return std::make_unique<detail::FailedProbe>(
+      "unknown check type");  // unreachable: every type is handled above
 }
 
 uint64_t steady_now_ms() noexcept {

@@ -18,6 +18,11 @@ and servers in the topology of forwarding_topology.py:
 - the client learned lbd's MAC for every VIP (the real servers do not answer
   ARP for them);
 - `lbctl -L -n` lists the mixed service's servers as Route, Tunnel and Masq;
+- a health check through the tunnel (`through_tunnel`, set by a live edit):
+  lbd's SYN to VIP:80 inside IPIP, decapsulated by the server, whose SYN-ACK
+  comes back from the VIP through the router: up, "connected through the
+  tunnel"; the check moved to VIP:81 (nothing listens) is refused and takes
+  the server down;
 - lbd exits 0 on SIGTERM; no namespace or process is left behind.
 """
 import argparse
@@ -304,6 +309,30 @@ def check_listing(site):
               f"the mixed service lists {addr}:80 as {name}")
 
 
+def health_state(t, addr):
+    servers = json.loads(t.lbctl("--json", "health").stdout)["servers"]
+    return next(s for s in servers if s["address"] == addr and s["service"].get("vip") == TUN_VIP)
+
+
+def check_health_through_tunnel(site):
+    t = site.t
+    decap_before = t.decap_counters()["decapsulated"]
+    r = t.lbctl("service", "edit", f"tcp:{TUN_VIP}:80", "--check", "tcp", "--interval", "500ms",
+                "--timeout", "400ms", "--rise", "1", "--fall", "1", "--through-tunnel", "yes", check=False)
+    check(r.returncode == 0, f"health check through the tunnel set by a live edit ({r.stdout}{r.stderr})")
+    t.wait_for(lambda: health_state(t, TUN_IP).get("last") is not None, "the first check through the tunnel")
+    s = health_state(t, TUN_IP)
+    check(s["state"] == "up" and s["last"]["reason"] == f"connected through the tunnel to {TUN_VIP}:80",
+          f"TUN server up by a SYN-ACK from {TUN_VIP}:80 through the tunnel ({s['last']})")
+    check(t.decap_counters()["decapsulated"] > decap_before, "the server decapsulated the check's SYN")
+    r = t.lbctl("service", "edit", f"tcp:{TUN_VIP}:80", "--check-port", "81", check=False)
+    check(r.returncode == 0, f"the check moved to port 81 ({r.stdout}{r.stderr})")
+    t.wait_for(lambda: health_state(t, TUN_IP)["state"] == "down", "the TUN server down", timeout=15)
+    reason = health_state(t, TUN_IP)["last"]["reason"]
+    check(reason == f"connect through the tunnel: refused (RST from {TUN_VIP}:81)",
+          f"refused through the tunnel: down ({reason!r})")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lbd", required=True)
@@ -327,6 +356,7 @@ def main():
         check_path_mtu(site)
         check_arp(site)
         check_listing(site)
+        check_health_through_tunnel(site)
         check(lb.counters()["tx_errors"] == 0, "no transmit errors")
         rc = lb.stop()
         check(rc == 0, f"{lb.name} exits 0 on SIGTERM (got {rc})")

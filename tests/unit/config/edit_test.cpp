@@ -522,8 +522,7 @@ TEST_CASE("edit: the config form of a check (check_json) is one edit_service tak
              {"service_timeout_ms", 0},
              {"reentry_ms", 0},
              {"send", "GET / HTTP/1.0\\r\\n\\r\\n"},
-             {"expect", "HTTP\\t1"},
-             {"through_tunnel", false}});
+             {"expect", "HTTP\\t1"}});
   // Binary bytes as \xHH, which the file and edits decode back.
   const auto& binary = *from_file.real_servers[2].check;
   CHECK(binary.send == std::string("\0ping\xff\n", 7));

@@ -397,7 +397,6 @@ TEST_CASE("emit: health checks and sorry servers survive the round trip, texts b
   http.host = "www.example.com";
   http.expect_status = {200, 204};
   http.expect_body = Expect{"ok \\ done\n", false};
-  http.through_tunnel = true;
   web.health = {http, lb::health::OnFailure::kQuiesce};
   web.sorry_server = real("198.18.1.99", 8080);
   RealServerSpec a = real("198.18.2.11", 8080);
@@ -441,7 +440,7 @@ TEST_CASE("emit: health checks and sorry servers survive the round trip, texts b
                   "      check: {type: http, port: 8080, interval_ms: 2000, timeout_ms: 1000, "
                   "rise: 1, fall: 5, service_timeout_ms: 6000, reentry_ms: 15000, path: "
                   "\"/health?full=1&name='x'\", host: www.example.com, expect_status: [200, 204], "
-                  "expect_body: 'ok \\\\ done\\n', through_tunnel: true}\n"
+                  "expect_body: 'ok \\\\ done\\n'}\n"
                   "      on_failure: quiesce\n"
                   "    sorry_server: {address: 198.18.1.99, port: 8080}\n") != std::string::npos);
   // Texts sent or expected are written in Piranha's escapes, \xHH for the

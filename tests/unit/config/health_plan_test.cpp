@@ -158,3 +158,28 @@ TEST_CASE("scheduling_config: the sorry server serves while no real server can")
   // Services without a sorry server are left alone.
   CHECK(scheduling_config(config, {}).services[1].real_servers == config.services[1].real_servers);
 }
+
+TEST_CASE("health_targets: through_tunnel connects to the VIP inside IPIP, for tunnel servers") {
+  const auto result = lb::test::load(
+      "ports:\n"
+      "  - {name: ext, device: net_null0, address: 198.18.1.1/24, gateway: 198.18.1.254}\n"
+      "services:\n"
+      "  - protocol: tcp\n"
+      "    vip: 198.18.1.101\n"
+      "    port: 80\n"
+      "    health: {check: {type: tcp, through_tunnel: true}}\n"
+      "    real_servers:\n"
+      "      - {address: 198.18.3.11, forward: tunnel}\n");
+  INFO(Catch::Detail::stringify(lb::test::error_lines(result)));
+  REQUIRE(result.config);
+  const auto targets = health_targets(*result.config);
+  REQUIRE(targets.size() == 1);
+  CHECK(targets[0].target.addr == ip("198.18.3.11"));
+  CHECK(targets[0].target.tunnel_vip == ip("198.18.1.101"));
+  CHECK(targets[0].target.check_port() == 80);
+  CHECK(targets[0].target.source == ip("198.18.1.1"));
+  // Without through_tunnel: the server's own address, no tunnel.
+  Config direct = *result.config;
+  direct.services[0].health.check->through_tunnel = false;
+  CHECK_FALSE(health_targets(direct)[0].target.tunnel_vip.has_value());
+}

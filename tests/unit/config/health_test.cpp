@@ -80,7 +80,7 @@ TEST_CASE("health: an HTTP check with every field, and what is left out takes it
       "{type: http, port: 8080, interval_ms: 2000, timeout_ms: 1000, rise: 1, fall: 5, "
       "service_timeout_ms: 6000, reentry_ms: 15000, path: \"/health?full=1\", host: "
       "www.example.com, "
-      "expect_status: [200, 204], expect_body: ok, through_tunnel: false}");
+      "expect_status: [200, 204], expect_body: ok}");
   CHECK(http.type == CheckType::kHttp);
   CHECK(http.port == 8080);
   CHECK(http.interval_ms == 2000);
@@ -223,8 +223,13 @@ TEST_CASE("health: the keys of a check, and those its type does not take") {
        "t.yaml:11:35: services[0].health.check.command: command is only for type program, not "
        "tcp"},
       {"{type: program, command: /bin/true, through_tunnel: true}",
-       "t.yaml:11:66: services[0].health.check.through_tunnel: through_tunnel is not for type "
-       "program: the program reaches the server itself"},
+       "t.yaml:11:66: services[0].health.check.through_tunnel: through_tunnel is only for type "
+       "tcp, not program (through the tunnel lbd opens the connection itself, without the "
+       "kernel's TCP)"},
+      {"{type: http, through_tunnel: true}",
+       "t.yaml:11:43: services[0].health.check.through_tunnel: through_tunnel is only for type "
+       "tcp, not http (through the tunnel lbd opens the connection itself, without the "
+       "kernel's TCP)"},
       {"[tcp]",
        "t.yaml:11:14: services[0].health.check: expected a map with keys: type, port, "
        "interval_ms, timeout_ms, rise, fall, service_timeout_ms, reentry_ms, path, host, "

@@ -27,6 +27,9 @@ struct Target {
   // Probes leave from this address when set (the appliance address facing the
   // real server); from whatever the kernel's routing picks otherwise.
   std::optional<packet::Ipv4Addr> source;
+  // through_tunnel on an IPIP real server: the VIP its TCP check connects to
+  // through the tunnel (the server's address is the outer destination).
+  std::optional<packet::Ipv4Addr> tunnel_vip{};
 
   uint16_t check_port() const noexcept { return spec.port != 0 ? spec.port : port; }
   friend bool operator==(const Target&, const Target&) = default;

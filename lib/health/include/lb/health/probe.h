@@ -50,6 +50,9 @@ struct Endpoint {
   packet::Ipv4Addr addr;
   uint16_t port = 0;
   std::optional<packet::Ipv4Addr> source;
+  // through_tunnel: `addr` is the tunnel real server, this the VIP its SYN
+  // goes to (inside IPIP); only TCP checks go through a tunnel.
+  std::optional<packet::Ipv4Addr> tunnel_vip{};
 };
 
 class TlsClient;
