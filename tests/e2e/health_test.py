@@ -30,7 +30,7 @@ import subprocess
 import sys
 import time
 
-from conn_test import REQUESTS
+from conn_test import REQUESTS, check, failures  # the request loop; the e2e tests' check()
 from topology import PYTHON, RS_IPS, VIP, Topology, check_nothing_left, sh
 
 RS1, RS2, RS3 = RS_IPS
@@ -125,15 +125,6 @@ for i in range(int(sys.argv[2])):
         print("error " + type(e).__name__, flush=True)
     s.close()
 '''
-
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-
 
 def health(t):
     return json.loads(t.lbctl("--json", "health").stdout)
