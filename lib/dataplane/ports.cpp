@@ -193,8 +193,18 @@ std::vector<PortRuntime> start_ports(const config::Config& cfg, rte_mempool* poo
       }
       configure_tap(rt.tap_name, p.address, p.mtu);
       if (p.gateway) {
-        route_through_tap(rt.tap_name, p.address.addr, *p.gateway,
-                          kTapRouteTableBase + static_cast<uint32_t>(ports.size()));
+        // Without policy routing (a kernel without IP_MULTIPLE_TABLES) lbd
+        // still runs; only the appliance's own traffic beyond the subnet
+        // then needs a route added by hand.
+        try {
+          route_through_tap(rt.tap_name, p.address.addr, *p.gateway,
+                            kTapRouteTableBase + 2 * static_cast<uint32_t>(ports.size()));
+        } catch (const std::exception& e) {
+          spdlog::warn(
+              "port {}: {}; health checks of real servers behind {} need a kernel route "
+              "through {}",
+              p.name, e.what(), p.gateway->to_string(), rt.tap_name);
+        }
       }
     }
     spdlog::info("port {}: {} mac {} address {}{}", p.name, p.device, rt.mac.to_string(),

@@ -4,11 +4,13 @@
 // without touching the kernel's main table (the appliance's management
 // interface keeps its default route).
 //
-// Two netlink messages: a default route via the gateway on the TAP in a
-// table of lbd's own, and a rule sending packets from the port's address to
-// that table. The route goes away with the TAP when lbd stops; the rule
-// stays (pointing at an empty table it changes nothing) and is found again
-// at the next start.
+// Three netlink messages: a default route via the gateway on the TAP in a
+// table of lbd's own, and two rules for packets from the port's address:
+// first the main table without its default routes (suppress_prefixlength 0,
+// as wg-quick does), so on-link destinations and other ports' subnets keep
+// their routes, then lbd's table. The route goes away with the TAP when lbd
+// stops; the rules stay (the table then empty, they change nothing) and are
+// found again at the next start.
 #include <lb/dataplane/tap.h>
 
 #include <linux/fib_rules.h>
@@ -99,19 +101,24 @@ void route_through_tap(const std::string& ifname, packet::Ipv4Addr source, packe
         fmt::format("exception interface {}: cannot add the route via {} in table {}: {}", ifname,
                     gateway.to_string(), table, std::strerror(err)));
   }
-  fib_rule_hdr rule{};
-  rule.family = AF_INET;
-  rule.src_len = 32;
-  rule.action = FR_ACT_TO_TBL;
-  Request add_rule(RTM_NEWRULE, &rule, sizeof rule);
-  add_rule.attr(FRA_SRC, &source.be, sizeof source.be);
-  add_rule.attr32(FRA_TABLE, table);
-  add_rule.attr32(FRA_PRIORITY, table);
-  if (const int err = transact(add_rule); err != 0 && err != EEXIST) {
-    throw std::runtime_error(
-        fmt::format("exception interface {}: cannot add the rule from {} to table {}: {}", ifname,
-                    source.to_string(), table, std::strerror(err)));
-  }
+  const auto add_rule = [&](uint32_t lookup, uint32_t priority, bool suppress_default) {
+    fib_rule_hdr rule{};
+    rule.family = AF_INET;
+    rule.src_len = 32;
+    rule.action = FR_ACT_TO_TBL;
+    Request request(RTM_NEWRULE, &rule, sizeof rule);
+    request.attr(FRA_SRC, &source.be, sizeof source.be);
+    request.attr32(FRA_TABLE, lookup);
+    request.attr32(FRA_PRIORITY, priority);
+    if (suppress_default) request.attr32(FRA_SUPPRESS_PREFIXLEN, 0);
+    if (const int err = transact(request); err != 0 && err != EEXIST) {
+      throw std::runtime_error(
+          fmt::format("exception interface {}: cannot add the rule from {} to table {}: {}", ifname,
+                      source.to_string(), lookup, std::strerror(err)));
+    }
+  };
+  add_rule(RT_TABLE_MAIN, table, true);
+  add_rule(table, table + 1, false);
 }
 
 }  // namespace lb::dataplane

@@ -316,6 +316,12 @@ def health_state(t, addr):
 
 def check_health_through_tunnel(site):
     t = site.t
+    # The ext port's source route: off-subnet via the gateway through the
+    # TAP, on-link hosts still directly.
+    far = sh("ip", "-4", "route", "get", TUN_IP, "from", "198.18.1.1", ns=t.ns["lb"], check=False).stdout
+    near = sh("ip", "-4", "route", "get", CLIENT_IP, "from", "198.18.1.1", ns=t.ns["lb"], check=False).stdout
+    check("via 198.18.1.254" in far and "table 25200" in far, f"from the ext address to {TUN_IP}: via the gateway ({far.strip()})")
+    check("via" not in near and "dev" in near, f"to the on-link client: directly ({near.strip()})")
     decap_before = t.decap_counters()["decapsulated"]
     r = t.lbctl("service", "edit", f"tcp:{TUN_VIP}:80", "--check", "tcp", "--interval", "500ms",
                 "--timeout", "400ms", "--rise", "1", "--fall", "1", "--through-tunnel", "yes", check=False)

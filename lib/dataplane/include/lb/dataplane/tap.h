@@ -18,11 +18,13 @@ namespace lb::dataplane {
 void configure_tap(const std::string& ifname, packet::Ipv4Prefix address, uint16_t mtu);
 
 // For a port with a gateway: the kernel's packets from `source` (the port's
-// address: health checks of real servers behind the gateway) go through
-// `ifname` to `gateway`, by a default route in routing table `table` and a
-// rule (priority `table`) sending packets from `source` there; the main
-// table is not touched. Throws std::runtime_error naming the step.
-inline constexpr uint32_t kTapRouteTableBase = 25200;  // + the port's index
+// address: health checks of real servers behind the gateway) that the main
+// table routes only by a default route go through `ifname` to `gateway`
+// instead: a default route in routing table `table`, and rules for packets
+// from `source` at priorities `table` (main, its default routes ignored)
+// and `table` + 1 (`table`). The main table is not touched. Throws
+// std::runtime_error naming the step.
+inline constexpr uint32_t kTapRouteTableBase = 25200;  // + 2 x the port's index
 void route_through_tap(const std::string& ifname, packet::Ipv4Addr source, packet::Ipv4Addr gateway,
                        uint32_t table);
 
