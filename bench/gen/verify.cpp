@@ -92,7 +92,8 @@ Received check_inner(std::span<const uint8_t> packet_bytes, const Expectation& e
     return r.fault = Fault::wrong_destination, r;
   }
   // lbd forwards as a router does: one hop, whatever the method.
-  if (ip->ttl != kSentTtl - 1) return r.fault = Fault::wrong_ttl, r;
+  const uint8_t want_ttl = expect.method == Method::kUnchanged ? kSentTtl : kSentTtl - 1;
+  if (ip->ttl != want_ttl) return r.fault = Fault::wrong_ttl, r;
   return r;
 }
 

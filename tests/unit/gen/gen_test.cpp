@@ -87,6 +87,8 @@ TEST_CASE("gen: frames of every size parse as lbd parses them, checksums valid")
       // An untouched frame is what DR would deliver, but for the TTL.
       const auto r = lb::gen::verify_frame(f, Expectation{Method::kDirectRoute, spec(kind), {}, 0});
       CHECK(r.fault == Fault::wrong_ttl);
+      CHECK(lb::gen::verify_frame(f, Expectation{Method::kUnchanged, spec(kind), {}, 0}).fault ==
+            Fault::none);
     }
   }
 }

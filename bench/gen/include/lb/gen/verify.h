@@ -20,6 +20,7 @@ enum class Method : uint8_t {
   kNat,          // destination rewritten to a real server's address and port, TTL - 1
   kDirectRoute,  // IP packet as sent (lbd rewrote the MACs only)
   kTunnel,       // the packet as sent inside IPIP to a real server
+  kUnchanged,    // the frame as sent: testpmd io forwarding, the harness's own ceiling
 };
 
 struct Expectation {
