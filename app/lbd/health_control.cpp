@@ -112,7 +112,8 @@ bool HealthControl::take_events() {
     const auto& t = event.transition;
     entry.state_since_ms = event.at_ms;
     verdicts_[server.key] = t.to;
-    changed = true;
+    // Unknown and up are both scheduled as configured: only down matters.
+    changed |= (t.from == health::State::kDown) != (t.to == health::State::kDown);
     const std::string effect =
         t.to == health::State::kUp
             ? (t.from == health::State::kUnknown ? "scheduled" : "back in scheduling")

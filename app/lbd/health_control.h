@@ -43,8 +43,9 @@ class HealthControl {
   void set_config(const config::Config& config);
 
   // Takes the Monitor's transitions, logs each with its reason, and returns
-  // true when a verdict changed (the data plane must then be given
-  // scheduling() of the running configuration again).
+  // true when scheduling changed (a server went down or came back from down:
+  // the data plane must then be given scheduling() of the running
+  // configuration again).
   bool take_events();
   // Logs what the data plane now runs because of the verdicts: a sorry
   // server taking over or handing back, once per change.

@@ -19,8 +19,10 @@
 #include <cerrno>
 #include <cstring>
 #include <random>
+#include <vector>
 
-#include <lb/packet/checksum.h>
+#include <lb/packet/builder.h>
+#include <lb/packet/wire.h>
 
 #include "fd.h"
 #include "probe_base.h"
@@ -30,51 +32,21 @@ namespace lb::health::detail {
 
 namespace {
 
-constexpr uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kAck = 0x10;
-constexpr size_t kIpHeader = 20, kTcpHeader = 20;
+constexpr size_t kIpHeader = sizeof(packet::Ipv4Hdr), kTcpHeader = sizeof(packet::TcpHdr);
 
-void put16(uint8_t* p, uint16_t v) {
-  p[0] = static_cast<uint8_t>(v >> 8);
-  p[1] = static_cast<uint8_t>(v);
-}
-void put32(uint8_t* p, uint32_t v) {
-  put16(p, static_cast<uint16_t>(v >> 16));
-  put16(p + 2, static_cast<uint16_t>(v));
-}
-uint16_t get16(const uint8_t* p) {
-  return static_cast<uint16_t>(p[0] << 8 | p[1]);
-}
-uint32_t get32(const uint8_t* p) {
-  return static_cast<uint32_t>(get16(p)) << 16 | get16(p + 2);
-}
-
-// An IPv4 + TCP segment without options or payload, checksums filled in.
-std::array<uint8_t, kIpHeader + kTcpHeader> segment(packet::Ipv4Addr src, packet::Ipv4Addr dst,
-                                                    uint16_t sport, uint16_t dport, uint32_t seq,
-                                                    uint32_t ack, uint8_t flags, uint16_t id) {
-  std::array<uint8_t, kIpHeader + kTcpHeader> p{};
-  uint8_t* ip = p.data();
-  ip[0] = 0x45;
-  put16(ip + 2, static_cast<uint16_t>(p.size()));
-  put16(ip + 4, id);
-  put16(ip + 6, 0x4000);  // DF, as lbd's tunnel sets it
-  ip[8] = 64;
-  ip[9] = IPPROTO_TCP;
-  std::memcpy(ip + 12, &src.be, 4);
-  std::memcpy(ip + 16, &dst.be, 4);
-  const uint16_t ip_sum = packet::ipv4_header_checksum({ip, kIpHeader});
-  std::memcpy(ip + 10, &ip_sum, 2);
-  uint8_t* tcp = ip + kIpHeader;
-  put16(tcp, sport);
-  put16(tcp + 2, dport);
-  put32(tcp + 4, seq);
-  put32(tcp + 8, ack);
-  tcp[12] = 5 << 4;
-  tcp[13] = flags;
-  put16(tcp + 14, 64240);
-  const uint16_t tcp_sum = packet::ipv4_l4_checksum(src.be, dst.be, IPPROTO_TCP, {tcp, kTcpHeader});
-  std::memcpy(tcp + 16, &tcp_sum, 2);
-  return p;
+// An IPv4 + TCP segment without options or payload, checksums filled in:
+// PacketBuilder's frame without its Ethernet header.
+std::vector<uint8_t> segment(packet::Ipv4Addr src, packet::Ipv4Addr dst, uint16_t sport,
+                             uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
+                             uint16_t id) {
+  auto frame = packet::PacketBuilder()
+                   .ipv4(src, dst)
+                   .ip_id(id)
+                   .ip_dont_fragment(true)  // as lbd's tunnel sets it
+                   .tcp(sport, dport, flags, seq, ack, 64240)
+                   .build();
+  frame.erase(frame.begin(), frame.begin() + sizeof(packet::EthHdr));
+  return frame;
 }
 
 class TunnelTcpProbe final : public ProbeBase {
@@ -104,7 +76,7 @@ class TunnelTcpProbe final : public ProbeBase {
     sport_ = static_cast<uint16_t>(32768 + random() % 28232);
     seq_ = static_cast<uint32_t>(random());
     id_ = static_cast<uint16_t>(random());
-    if (auto error = send(kSyn, seq_, 0); !error.empty()) return fail(error, now_ms);
+    if (auto error = send(packet::kTcpSyn, seq_, 0); !error.empty()) return fail(error, now_ms);
     return wait(rx_.get(), EPOLLIN);
   }
 
@@ -152,24 +124,22 @@ class TunnelTcpProbe final : public ProbeBase {
     if (ihl < kIpHeader || packet.size() < ihl + kTcpHeader || packet[9] != IPPROTO_TCP) {
       return std::nullopt;
     }
-    uint32_t src, dst;
-    std::memcpy(&src, packet.data() + 12, 4);
-    std::memcpy(&dst, packet.data() + 16, 4);
-    const uint8_t* tcp = packet.data() + ihl;
-    if (src != endpoint_.tunnel_vip->be || dst != endpoint_.source->be ||
-        get16(tcp) != endpoint_.port || get16(tcp + 2) != sport_) {
+    const auto* ip = reinterpret_cast<const packet::Ipv4Hdr*>(packet.data());
+    const auto* tcp = reinterpret_cast<const packet::TcpHdr*>(packet.data() + ihl);
+    if (ip->src != endpoint_.tunnel_vip->be || ip->dst != endpoint_.source->be ||
+        packet::ntoh16(tcp->sport) != endpoint_.port || packet::ntoh16(tcp->dport) != sport_) {
       return std::nullopt;
     }
-    const uint8_t flags = tcp[13];
-    if ((flags & kRst) != 0) {
+    if ((tcp->flags & packet::kTcpRst) != 0) {
       return fail(fmt::format("connect through the tunnel: refused (RST from {}:{})",
                               endpoint_.tunnel_vip->to_string(), endpoint_.port),
                   now_ms);
     }
-    if ((flags & (kSyn | kAck)) != (kSyn | kAck) || get32(tcp + 8) != seq_ + 1) {
+    constexpr uint8_t kSynAck = packet::kTcpSyn | packet::kTcpAck;
+    if ((tcp->flags & kSynAck) != kSynAck || packet::ntoh32(tcp->ack) != seq_ + 1) {
       return std::nullopt;
     }
-    send(kRst, seq_ + 1, 0);  // best effort: the server's half-open connection
+    send(packet::kTcpRst, seq_ + 1, 0);  // best effort: the server's half-open connection
     return finish(Result::success(fmt::format("connected through the tunnel to {}:{}",
                                               endpoint_.tunnel_vip->to_string(), endpoint_.port)),
                   now_ms);
