@@ -60,6 +60,8 @@ int Worker::run() noexcept {
     now_ms_ = shared_.clock->now_ms();
     const Snapshot& snap = *shared_.snapshots->current();
     uint32_t received = 0;
+    const bool poll_taps = start >= next_tap_poll_;
+    if (poll_taps) next_tap_poll_ = start + shared_.tap_poll_cycles;
 
     for (uint16_t p = 0; p < shared_.ports.size(); ++p) {
       const PortRuntime& port = shared_.ports[p];
@@ -71,7 +73,7 @@ int Worker::run() noexcept {
         stats_.rx_bytes.add(pkts[i]->pkt_len);
         handle_port_frame(p, pkts[i], snap);
       }
-      if (port.tap_id == kNoPort) continue;
+      if (port.tap_id == kNoPort || !poll_taps) continue;
       n = rte_eth_rx_burst(port.tap_id, index_, pkts.data(), kBurst);
       received += n;
       for (uint16_t i = 0; i < n; ++i)

@@ -43,6 +43,10 @@ struct WorkerShared {
   const Clock* clock = nullptr;
   const std::atomic<bool>* stop = nullptr;
   uint32_t idle_sleep_us = 0;
+  // How often the exception TAPs are polled (TSC cycles): a TAP's receive
+  // is a readv() system call, microseconds each, so polling it every round
+  // would cost more than the round's packets (measured by bench/run.py).
+  uint64_t tap_poll_cycles = 0;
   uint32_t hold_packets = 256;
   uint32_t hold_timeout_ms = 4000;  // longer than all ARP retries
 };
@@ -216,6 +220,7 @@ class Worker {
   uint16_t icmp_id_ = 0;
   uint64_t now_ms_ = 0;
   uint64_t last_hold_retry_ms_ = 0;
+  uint64_t next_tap_poll_ = 0;  // TSC
 };
 
 }  // namespace lb::dataplane
