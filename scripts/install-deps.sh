@@ -12,6 +12,8 @@ packages=(
   libpcre2-dev libssl-dev
   # tests and demo: namespaces, packet crafting, real clients and servers
   iproute2 ethtool procps python3 python3-scapy curl iputils-ping socat nginx-light tcpdump
+  # benchmarks: the kernel peer (nftables, wrk, iperf3), callgrind, the plots
+  nftables wrk iperf3 valgrind python3-matplotlib
 )
 
 missing=()

@@ -3,6 +3,7 @@
 //   lbd-gen [EAL options] -- --tx-port 0 --rx-port 1 --dst-mac MAC --method nat
 //       --real 198.18.2.11,198.18.2.12 --real-port 8080 --flows 10000 --size 64
 //       --duration 5 [--rate PPS] [--kind udp|syn|ack] [--warmup-flows]
+//       [--queues N] [--hold]
 //
 // Sends the clients' packets (traffic.h) on the tx port toward lbd and
 // receives what lbd forwarded on the rx port, where every frame is checked
@@ -10,6 +11,13 @@
 // machine lbd's worker has the other. At the end it prints one JSON object:
 // packets and bytes sent and received, rates, faults by name, frames per real
 // server, latency percentiles (ns), and what the tx port itself received.
+// With --wait-go it prints {"phase": "ready"} before measuring and waits
+// for a line on stdin, so a harness can read lbd's own counters while
+// nothing is in flight (and after the report, for the interval's deltas).
+//
+// With --hold it keeps draining both ports after the report until SIGINT or
+// SIGTERM: DPDK 22.11's memif crashes the survivor when its peer disconnects
+// while it polls, so the harness stops lbd and the generator together.
 //
 // Latency is the generator's TSC at receive minus the TSC stamped at
 // transmit: one clock, no synchronisation, includes both ports' rings.
@@ -64,21 +72,28 @@ struct Options {
   std::string vip = "198.18.1.100";
   uint16_t vport = 80;
   bool warmup_flows = false;
+  double warmup_rate_pps = 1e6;  // slow enough that lbd makes every flow's connection
+  uint16_t queues = 1;           // per port: one per lbd worker, flows spread over them
+  bool hold = false;
+  bool wait_go = false;
+  uint64_t count = 0;  // stop after this many measured frames (0: by --duration only)
   uint32_t mbufs = 16383;
 };
 
-void start_port(uint16_t port, rte_mempool* pool) {
+void start_port(uint16_t port, uint16_t queues, rte_mempool* pool) {
   rte_eth_conf conf{};
-  if (int rc = rte_eth_dev_configure(port, 1, 1, &conf); rc != 0) {
+  if (int rc = rte_eth_dev_configure(port, queues, queues, &conf); rc != 0) {
     throw std::runtime_error(fmt::format("port {}: configure: {}", port, rte_strerror(-rc)));
   }
   const int socket = rte_eth_dev_socket_id(port);
   const auto socket_id = static_cast<unsigned>(socket < 0 ? 0 : socket);
-  if (int rc = rte_eth_rx_queue_setup(port, 0, kRing, socket_id, nullptr, pool); rc != 0) {
-    throw std::runtime_error(fmt::format("port {}: rx queue: {}", port, rte_strerror(-rc)));
-  }
-  if (int rc = rte_eth_tx_queue_setup(port, 0, kRing, socket_id, nullptr); rc != 0) {
-    throw std::runtime_error(fmt::format("port {}: tx queue: {}", port, rte_strerror(-rc)));
+  for (uint16_t q = 0; q < queues; ++q) {
+    if (int rc = rte_eth_rx_queue_setup(port, q, kRing, socket_id, nullptr, pool); rc != 0) {
+      throw std::runtime_error(fmt::format("port {}: rx queue {}: {}", port, q, rte_strerror(-rc)));
+    }
+    if (int rc = rte_eth_tx_queue_setup(port, q, kRing, socket_id, nullptr); rc != 0) {
+      throw std::runtime_error(fmt::format("port {}: tx queue {}: {}", port, q, rte_strerror(-rc)));
+    }
   }
   if (int rc = rte_eth_dev_start(port); rc != 0) {
     throw std::runtime_error(fmt::format("port {}: start: {}", port, rte_strerror(-rc)));
@@ -129,38 +144,50 @@ struct Counters {
   lb::gen::LatencyHistogram latency;
 };
 
-// Sends one burst of frames; returns how many the port took.
-uint16_t send_burst(uint16_t port, rte_mempool* pool, const lb::gen::TrafficSpec& spec,
-                    lb::gen::SizeMix& sizes, uint32_t& next_flow, uint32_t& seq, uint16_t n,
-                    Counters& c) {
+// Sends up to n frames of consecutive flows in one burst; returns how many
+// the port took. Flow f always leaves on queue (f / kBurst) % queues, as a
+// NIC's RSS keeps a flow on one queue: a burst never crosses a block of
+// kBurst flows.
+uint16_t send_burst(uint16_t port, uint16_t queues, rte_mempool* pool,
+                    const lb::gen::TrafficSpec& spec, lb::gen::SizeMix& sizes, uint32_t& next_flow,
+                    uint32_t& seq, uint16_t n, Counters& c) {
+  n = static_cast<uint16_t>(std::min<uint32_t>(
+      {n, kBurst - next_flow % kBurst, spec.flows - next_flow}));
+  const auto queue = static_cast<uint16_t>((next_flow / kBurst) % queues);
   std::array<rte_mbuf*, kBurst> burst;
   if (rte_pktmbuf_alloc_bulk(pool, burst.data(), n) != 0) return 0;
   const uint64_t now = rte_rdtsc();
+  const uint32_t first_flow = next_flow;
   for (uint16_t i = 0; i < n; ++i) {
     rte_mbuf* m = burst[i];
     const std::span<uint8_t> room{rte_pktmbuf_mtod(m, uint8_t*), rte_pktmbuf_tailroom(m)};
-    const size_t len = lb::gen::write_frame(room, spec, next_flow, seq++, now, sizes.next());
+    const size_t len = lb::gen::write_frame(room, spec, first_flow + i, seq++, now, sizes.next());
     m->data_len = static_cast<uint16_t>(len);
     m->pkt_len = static_cast<uint32_t>(len);
-    next_flow = next_flow + 1 == spec.flows ? 0 : next_flow + 1;
   }
-  const uint16_t sent = rte_eth_tx_burst(port, 0, burst.data(), n);
+  const uint16_t sent = rte_eth_tx_burst(port, queue, burst.data(), n);
   for (uint16_t i = 0; i < sent; ++i) {
     c.tx_bytes += burst[i]->pkt_len + lb::gen::kFcsBytes;
   }
   c.tx_packets += sent;
+  // Frames the port did not take are sent again (same flows) next time.
+  seq -= n - sent;
+  next_flow = first_flow + sent == spec.flows ? 0 : first_flow + sent;
   if (sent < n) rte_pktmbuf_free_bulk(burst.data() + sent, n - sent);
   return sent;
 }
 
-void receive(uint16_t port, const lb::gen::Expectation& expect, double ns_per_tsc, bool count,
-             Counters& c) {
+// Receives one burst from every queue of `port`; counts and checks the
+// frames only when `count`.
+uint32_t receive(uint16_t port, uint16_t queues, const lb::gen::Expectation& expect,
+                 double ns_per_tsc, bool count, Counters& c) {
   std::array<rte_mbuf*, kBurst> burst;
-  const uint16_t n = rte_eth_rx_burst(port, 0, burst.data(), kBurst);
-  const uint64_t now = rte_rdtsc();
-  for (uint16_t i = 0; i < n; ++i) {
-    rte_mbuf* m = burst[i];
-    if (count) {
+  uint32_t received = 0;
+  for (uint16_t q = 0; q < queues; ++q) {
+    const uint16_t n = rte_eth_rx_burst(port, q, burst.data(), kBurst);
+    const uint64_t now = rte_rdtsc();
+    for (uint16_t i = 0; i < n && count; ++i) {
+      rte_mbuf* m = burst[i];
       const std::span<const uint8_t> frame{rte_pktmbuf_mtod(m, const uint8_t*), m->data_len};
       const auto r = lb::gen::verify_frame(frame, expect);
       ++c.faults[static_cast<size_t>(r.fault)];
@@ -171,9 +198,28 @@ void receive(uint16_t port, const lb::gen::Expectation& expect, double ns_per_ts
         c.latency.record(static_cast<uint64_t>(static_cast<double>(now - r.tx_tsc) * ns_per_tsc));
       }
     }
+    rte_pktmbuf_free_bulk(burst.data(), n);
+    received += n;
   }
-  rte_pktmbuf_free_bulk(burst.data(), n);
+  return received;
 }
+
+// Paces transmission at `pps` (0: open throttle): how many frames are due.
+class Pacer {
+ public:
+  Pacer(double pps, uint64_t start) : tsc_per_packet_(pps > 0 ? static_cast<double>(rte_get_tsc_hz()) / pps : 0),
+        due_at_(static_cast<double>(start)) {}
+  uint16_t due(uint64_t now) const noexcept {
+    if (tsc_per_packet_ == 0) return kBurst;
+    const double n = (static_cast<double>(now) - due_at_) / tsc_per_packet_;
+    return static_cast<uint16_t>(std::clamp(n, 0.0, static_cast<double>(kBurst)));
+  }
+  void sent(uint16_t n) noexcept { due_at_ += n * tsc_per_packet_; }
+
+ private:
+  double tsc_per_packet_;
+  double due_at_;  // the TSC the next frame is due at
+};
 
 json report(const Options& o, const Counters& c, double seconds) {
   json faults = json::object();
@@ -197,6 +243,7 @@ json report(const Options& o, const Counters& c, double seconds) {
           {"faults", faults},
           {"per_real_server", c.per_real},
           {"tx_port_received", c.tx_port_rx},
+          {"queues", o.queues},
           {"latency_ns",
            {{"samples", c.latency.count()},
             {"min", c.latency.min()},
@@ -239,8 +286,8 @@ int run(const Options& o) {
           fmt::format("port {}: no such port ({} probed)", port, rte_eth_dev_count_avail()));
     }
   }
-  start_port(o.tx_port, pool);
-  if (o.rx_port != o.tx_port) start_port(o.rx_port, pool);
+  start_port(o.tx_port, o.queues, pool);
+  if (o.rx_port != o.tx_port) start_port(o.rx_port, o.queues, pool);
   rte_ether_addr own{};
   rte_eth_macaddr_get(o.tx_port, &own);
   std::copy(std::begin(own.addr_bytes), std::end(own.addr_bytes), spec.src_mac.bytes.begin());
@@ -253,56 +300,69 @@ int run(const Options& o) {
   c.per_real.assign(expect.real_servers.size(), 0);
   uint32_t next_flow = 0, seq = 0;
 
-  // Warm-up: every flow once (its connection made), replies not counted.
+  // Warm-up: every flow once (its connection made), paced so lbd keeps up;
+  // what comes back is counted but not checked.
+  json warmup = nullptr;
   if (o.warmup_flows || spec.kind == lb::gen::Kind::kTcpAck) {
     lb::gen::TrafficSpec first = spec;
     if (spec.kind == lb::gen::Kind::kTcpAck) first.kind = lb::gen::Kind::kTcpSyn;
-    Counters ignored;
-    ignored.per_real.assign(c.per_real.size(), 0);
+    Counters w;
     uint32_t flow = 0, warm_seq = 0;
     auto warm_sizes = lb::gen::SizeMix::fixed(lb::gen::kMinWireBytes);
-    while (ignored.tx_packets < spec.flows && !g_stop) {
-      const auto n =
-          static_cast<uint16_t>(std::min<uint64_t>(kBurst, spec.flows - ignored.tx_packets));
-      send_burst(o.tx_port, pool, first, warm_sizes, flow, warm_seq, n, ignored);
-      receive(o.rx_port, expect, ns_per_tsc, false, ignored);
-      receive(o.tx_port, expect, ns_per_tsc, false, ignored);
+    const uint64_t warm_start = rte_rdtsc();
+    Pacer pace(o.warmup_rate_pps, warm_start);
+    uint64_t received = 0;
+    while (w.tx_packets < spec.flows && !g_stop) {
+      const auto n = static_cast<uint16_t>(
+          std::min<uint64_t>(pace.due(rte_rdtsc()), spec.flows - w.tx_packets));
+      if (n > 0) pace.sent(send_burst(o.tx_port, o.queues, pool, first, warm_sizes, flow, warm_seq, n, w));
+      received += receive(o.rx_port, o.queues, expect, ns_per_tsc, false, w);
+      receive(o.tx_port, o.queues, expect, ns_per_tsc, false, w);
     }
     const uint64_t settle = rte_rdtsc() + static_cast<uint64_t>(hz / 2);
     while (rte_rdtsc() < settle) {
-      receive(o.rx_port, expect, ns_per_tsc, false, ignored);
-      receive(o.tx_port, expect, ns_per_tsc, false, ignored);
+      received += receive(o.rx_port, o.queues, expect, ns_per_tsc, false, w);
+      receive(o.tx_port, o.queues, expect, ns_per_tsc, false, w);
     }
+    warmup = {{"tx_packets", w.tx_packets},
+              {"rx_packets", received},
+              {"seconds", static_cast<double>(rte_rdtsc() - warm_start) / hz}};
   }
 
+  if (o.wait_go) {
+    // The harness reads lbd's counters now, while nothing is in flight, and
+    // nothing of its own runs during the measurement.
+    std::cout << json{{"phase", "ready"}}.dump() << std::endl;
+    std::string go;
+    std::getline(std::cin, go);
+  }
   const uint64_t start = rte_rdtsc();
   const uint64_t end = start + static_cast<uint64_t>(o.duration_s * hz);
-  const double tsc_per_packet = o.rate_pps > 0 ? hz / o.rate_pps : 0;
-  double credit_at = static_cast<double>(start);  // the TSC the next packet is due at
+  Pacer pace(o.rate_pps, start);
   uint64_t now = start;
-  while (now < end && !g_stop) {
-    uint16_t n = kBurst;
-    if (tsc_per_packet > 0) {
-      const double due = (static_cast<double>(now) - credit_at) / tsc_per_packet;
-      n = static_cast<uint16_t>(std::clamp(due, 0.0, static_cast<double>(kBurst)));
-    }
+  Counters ignored;
+  while (now < end && !g_stop && (o.count == 0 || c.tx_packets < o.count)) {
+    uint16_t n = pace.due(now);
+    if (o.count != 0) n = static_cast<uint16_t>(std::min<uint64_t>(n, o.count - c.tx_packets));
     if (n > 0) {
-      const uint16_t sent = send_burst(o.tx_port, pool, spec, sizes, next_flow, seq, n, c);
-      credit_at += sent * tsc_per_packet;
+      pace.sent(send_burst(o.tx_port, o.queues, pool, spec, sizes, next_flow, seq, n, c));
     }
-    receive(o.rx_port, expect, ns_per_tsc, true, c);
-    {
-      Counters back;
-      receive(o.tx_port, expect, ns_per_tsc, false, back);
-    }
+    receive(o.rx_port, o.queues, expect, ns_per_tsc, true, c);
+    c.tx_port_rx += receive(o.tx_port, o.queues, expect, ns_per_tsc, false, ignored);
     now = rte_rdtsc();
   }
   const double seconds = static_cast<double>(now - start) / hz;
   // What is still in flight arrives within a few milliseconds.
   const uint64_t drain = rte_rdtsc() + static_cast<uint64_t>(hz / 10);
   while (rte_rdtsc() < drain)
-    receive(o.rx_port, expect, ns_per_tsc, true, c);
-  std::cout << report(o, c, seconds).dump() << std::endl;
+    receive(o.rx_port, o.queues, expect, ns_per_tsc, true, c);
+  json out = report(o, c, seconds);
+  out["warmup"] = warmup;
+  std::cout << out.dump() << std::endl;
+  while (o.hold && !g_stop) {
+    receive(o.rx_port, o.queues, expect, ns_per_tsc, false, ignored);
+    receive(o.tx_port, o.queues, expect, ns_per_tsc, false, ignored);
+  }
   return c.faults[0] == c.rx_packets ? 0 : 3;  // 3: lbd mis-forwarded something
 }
 
@@ -334,6 +394,16 @@ int main(int argc, char** argv) {
   app.add_option("--vport", o.vport, "The virtual service's port");
   app.add_flag("--warmup-flows", o.warmup_flows,
                "Send every flow once first, so the measurement sees established flows only");
+  app.add_option("--count", o.count,
+                 "Stop after sending this many frames (e.g. a fixed pcap through net_pcap)");
+  app.add_option("--warmup-rate", o.warmup_rate_pps, "Packets per second of the warm-up");
+  app.add_option("--queues", o.queues, "Queues per port (one per lbd worker)")
+      ->check(CLI::Range(1, 16));
+  app.add_flag("--hold", o.hold,
+               "After the report, keep draining the ports until SIGINT/SIGTERM (memif: stop both "
+               "ends together)");
+  app.add_flag("--wait-go", o.wait_go,
+               "Before measuring, print {\"phase\": \"ready\"} and wait for a line on stdin");
   app.add_option("--mbufs", o.mbufs, "Packet buffers");
   int rc = 0;
   try {
