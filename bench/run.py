@@ -54,7 +54,7 @@ def main():
     try:
         for name in sections:
             if hasattr(runner, name):
-                getattr(runner, name)()
+                runner.run(name)
     finally:
         hugepages.close()
     cg = None
@@ -74,7 +74,9 @@ def main():
     meta = {"date": f"{now:%Y-%m-%d %H:%M}", "machine": report.machine(), "duration": plan.duration,
             "command": " ".join(["bench/run.py"] + sys.argv[1:]), "elapsed_s": time.monotonic() - started,
             "kernel_seconds": plan.kernel_seconds, "plan": "smoke" if args.smoke else "full"}
-    md, plots = report.Writer(out, stem, meta["plan"], runner.results, cg, kernel, meta).write()
+    meta["repeat"] = plan.repeat
+    results = scenarios.aggregate(runner.results)
+    md, plots = report.Writer(out, stem, meta["plan"], results, cg, kernel, meta).write(runner.results)
     log(f"report: {md}")
     for p in plots:
         log(f"plot: {p}")

@@ -243,8 +243,6 @@ class Run:
             argv += ["--real-port", str(real_port)]
         if warmup:
             argv.append("--warmup-flows")
-        if flows > 65536 * 8:
-            argv += ["--clients", "4096"]
         argv += list(extra)
         gen = self._spawn("gen", argv, stdout=subprocess.PIPE, stdin=subprocess.PIPE, merge=False, text=True)
         before = None

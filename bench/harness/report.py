@@ -31,6 +31,14 @@ def mpps(r):
     return r["report"]["rx_pps"] / 1e6
 
 
+def mpps_spread(r):
+    """The median run's Mpps, and the range over the repeats."""
+    lo, hi = r.get("spread_pps", [r["report"]["rx_pps"]] * 2)
+    if r.get("runs", 1) < 2:
+        return f"{mpps(r):.2f}"
+    return f"{mpps(r):.2f} ({lo / 1e6:.2f}–{hi / 1e6:.2f})"
+
+
 def gbps(r):
     return r["report"]["rx_gbps"]
 
@@ -39,6 +47,8 @@ def verified(r):
     rep = r["report"]
     faults = {k: v for k, v in rep["faults"].items() if v}
     text = f"{rep['rx_ok']:,}"
+    if r.get("faulty_runs"):
+        text += f" — {r['faulty_runs']} of {r['runs']} runs with faults"
     if faults:
         text += " — FAULTS " + ", ".join(f"{k} {v:,}" for k, v in faults.items())
     return text
@@ -117,7 +127,9 @@ class Writer:
         self.add(f"# lbd benchmark — {self.meta['date']} on {m['host']}", "",
                  f"- Machine: {m['cpu']}, {m['cpus']} CPUs, {m['memory_gib']} GiB; kernel {m['kernel']}; "
                  f"DPDK {m['dpdk']}; lbd {m['lbd']}",
-                 f"- Plan: `{self.plan_name}`, {self.meta['duration']} s per measurement; command: "
+                 f"- Plan: `{self.plan_name}`, {self.meta['duration']} s per measurement, each repeated "
+                 f"{self.meta['repeat']}× alternating with its reference (the median run is shown, the "
+                 "range over the repeats in brackets); command: "
                  f"`{self.meta['command']}`; {self.meta['elapsed_s']:.0f} s in all",
                  "- Harness: lbd-gen (memif client, zero-copy, CPU 0) → lbd or dpdk-testpmd (memif server; "
                  "main lcore CPU 0, worker(s) from CPU 1) → lbd-gen. Every forwarded frame is checked "
@@ -133,9 +145,10 @@ class Writer:
             return
         base = mpps(ref[0])
         self.add("## Established-flow forwarding (64 B, one worker)", "")
-        rows = [["testpmd io (reference)", f"{base:.2f}", f"{gbps(ref[0]):.2f}", "1.00", "—", verified(ref[0]), "—"]]
+        rows = [["testpmd io (reference)", mpps_spread(ref[0]), f"{gbps(ref[0]):.2f}", "1.00", "—", verified(ref[0]),
+                 "—"]]
         for r in pick(self.results, "forwarding", "lbd"):
-            rows.append([f"lbd {r['method'].upper()}", f"{mpps(r):.2f}", f"{gbps(r):.2f}", ratio(mpps(r), base),
+            rows.append([f"lbd {r['method'].upper()}", mpps_spread(r), f"{gbps(r):.2f}", ratio(mpps(r), base),
                          cycles(r), verified(r), drops(r)])
         self.table(["forwarder", "Mpps", "Gbit/s", "lbd / testpmd", "cycles/packet", "frames verified",
                     "lbd drops"], rows)
@@ -193,12 +206,13 @@ class Writer:
             return
         base = mpps(ref[0])
         self.add("## Flow-count scaling (established UDP flows, NAT, 64 B)", "",
-                 f"Reference: testpmd io {base:.2f} Mpps (flow-blind) in this run.", "")
+                 f"Reference: testpmd io {mpps_spread(ref[0])} Mpps with {ref[0]['params']['flows']:,} flows "
+                 "(it keeps no per-flow state) in this run.", "")
         rows = []
         for r in rs:
             lb = r["report"]["lbd"]
             warm = r["report"].get("warmup") or {}
-            rows.append([f"{r['params']['flows']:,}", f"{mpps(r):.2f}", ratio(mpps(r), base), cycles(r),
+            rows.append([f"{r['params']['flows']:,}", mpps_spread(r), ratio(mpps(r), base), cycles(r),
                          f"{lb['connections_in_use']:,}", f"{lb['connections_created']:,}",
                          f"{warm.get('seconds', 0):.1f}", verified(r), drops(r)])
         self.table(["flows", "Mpps", "lbd / testpmd", "cycles/packet", "connections in table",
@@ -225,7 +239,7 @@ class Writer:
         refs = {r["workers"]: r for r in pick(self.results, "workers", "testpmd")}
         for r in rs:
             t = refs.get(r["workers"])
-            rows.append([r["workers"], f"{mpps(r):.2f}", f"{mpps(t):.2f}" if t else "—",
+            rows.append([r["workers"], mpps_spread(r), mpps_spread(t) if t else "—",
                          ratio(mpps(r), mpps(t)) if t else "—", cycles(r), verified(r)])
         self.table(["workers", "lbd NAT Mpps", "testpmd Mpps (same cores)", "lbd / testpmd", "cycles/packet",
                     "frames verified"], rows)
@@ -250,7 +264,7 @@ class Writer:
         rows = []
         for r in rs:
             t = refs.get(str(r["params"]["size"]))
-            rows.append([r["params"]["size"], f"{mpps(r):.2f}", f"{gbps(r):.2f}",
+            rows.append([r["params"]["size"], mpps_spread(r), f"{gbps(r):.2f}",
                          f"{mpps(t):.2f} / {gbps(t):.2f}" if t else "—", ratio(mpps(r), mpps(t)) if t else "—",
                          cycles(r), verified(r)])
         self.table(["size (B)", "lbd Mpps", "lbd Gbit/s", "testpmd Mpps / Gbit/s", "lbd / testpmd",
@@ -304,7 +318,7 @@ class Writer:
                     ["lbd / nftables", ratio(lb["wrk"]["requests_per_s"], n["wrk"]["requests_per_s"]), "", "", "",
                      ratio(lb["iperf3"]["gbps"], n["iperf3"]["gbps"]), ""]])
 
-    def write(self):
+    def write(self, all_runs=None):
         self.header()
         self.forwarding()
         self.latency()
@@ -318,6 +332,6 @@ class Writer:
         with open(md, "w") as f:
             f.write("\n".join(self.lines) + "\n")
         with open(os.path.join(self.out_dir, f"{self.stem}.json"), "w") as f:
-            json.dump({"meta": self.meta, "results": self.results, "callgrind": self.callgrind,
-                       "kernel_peer": self.kernel}, f, indent=1)
+            json.dump({"meta": self.meta, "results": self.results, "all_runs": all_runs or self.results,
+                       "callgrind": self.callgrind, "kernel_peer": self.kernel}, f, indent=1)
         return md, self.plots

@@ -21,6 +21,7 @@ class Plan:
     callgrind: dict = field(default_factory=dict)
     kernel_seconds: int = 10
     kernel_connections: int = 50
+    repeat: int = 1                 # each measurement, alternating with its reference
 
 
 def max_workers():
@@ -34,7 +35,7 @@ def full_plan():
                 sizes=[64, 128, 256, 512, 1024, 1518, "imix"], latency_rate=1_000_000,
                 syn_flows=16_000_000, workers=list(range(1, max_workers() + 1)),
                 callgrind={"flows": 2000, "established": 100_000, "new": 20_000},
-                kernel_seconds=10, kernel_connections=50)
+                kernel_seconds=10, kernel_connections=50, repeat=3)
 
 
 def smoke_plan():
@@ -60,7 +61,10 @@ def hugepage_mb(plan):
 
 class Runner:
     """Runs measurements one at a time; every result is a dict with the
-    scenario, the forwarder, its parameters and the generator's report."""
+    scenario, the forwarder, its parameters and the generator's report.
+    Each scenario runs `plan.repeat` times, lbd alternating with its
+    reference, so that drift on a shared machine hits both; aggregate()
+    keeps the median run of each and the spread."""
 
     def __init__(self, build, plan, progress):
         self.build = build
@@ -77,7 +81,8 @@ class Runner:
         with memif.Run(self.build, self.progress) as run:
             if forwarder == "testpmd":
                 run.start_testpmd(workers)
-                rep = run.measure("unchanged", reals=[], queues=workers, **gen)
+                # testpmd keeps no state per flow: no warm-up to wait for.
+                rep = run.measure("unchanged", reals=[], queues=workers, **dict(gen, warmup=False))
             else:
                 run.start_lbd(method, workers, table)
                 rep = run.measure(method, queues=workers, **gen)
@@ -124,11 +129,30 @@ class Runner:
             self.one("sizes", "testpmd", size=size)
             self.one("sizes", "lbd", "nat", size=size)
 
-    def all(self):
-        self.forwarding()
-        self.latency()
-        self.connection_rate()
-        self.flow_scaling()
-        self.workers()
-        self.sizes()
-        return self.results
+    def run(self, name):
+        for _ in range(self.plan.repeat):
+            getattr(self, name)()
+
+
+def aggregate(results):
+    """One result per measurement: the run with the median packet rate (for
+    the latency scenario the median p99), with `runs` and `spread_pps`
+    [min, max] over the repeats; every run's fault counts are summed into
+    `faults_all_runs` so that a fault in any repeat shows."""
+    groups = {}
+    for r in results:
+        key = (r["scenario"], r["forwarder"], r["method"], r["workers"], repr(sorted(r["params"].items())))
+        groups.setdefault(key, []).append(r)
+    out = []
+    for runs in groups.values():
+        if runs[0]["scenario"] == "latency":
+            ordered = sorted(runs, key=lambda r: r["report"]["latency_ns"]["p99"])
+        else:
+            ordered = sorted(runs, key=lambda r: r["report"]["rx_pps"])
+        median = dict(ordered[len(ordered) // 2])
+        pps = [r["report"]["rx_pps"] for r in runs]
+        median["runs"] = len(runs)
+        median["spread_pps"] = [min(pps), max(pps)]
+        median["faulty_runs"] = sum(1 for r in runs if r["report"]["exit"] != 0)
+        out.append(median)
+    return out
