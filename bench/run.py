@@ -14,6 +14,7 @@ the generator's checks.
 """
 import argparse
 import datetime
+import json
 import os
 import platform
 import sys
@@ -37,7 +38,11 @@ def main():
     ap.add_argument("--out", default=None, help="directory for the report (default bench/results)")
     ap.add_argument("--build", default=None, help="lbd's build directory (default build)")
     ap.add_argument("--only", action="append", choices=SECTIONS, help="run only these sections (repeatable)")
+    ap.add_argument("--report-only", metavar="JSON",
+                    help="measure nothing: write the report and plots again from a run's .json")
     args = ap.parse_args()
+    if args.report_only:
+        return rewrite(args.report_only)
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     build = os.path.abspath(args.build or os.path.join(root, "build"))
     out = os.path.abspath(args.out or os.path.join(root, "bench", "results"))
@@ -84,6 +89,20 @@ def main():
     for r in faulty:
         log(f"FAULTS in {r['scenario']} {r['forwarder']} {r['method']}: {r['report']['faults']}")
     return 3 if faulty else 0
+
+
+def rewrite(path):
+    """The report and plots of an earlier run, from its raw results (all
+    repeats), with this revision's report writer."""
+    data = json.load(open(path))
+    out, stem = os.path.dirname(os.path.abspath(path)), os.path.basename(path)[:-len(".json")]
+    runs = data["all_runs"]
+    md, plots = report.Writer(out, stem, data["meta"]["plan"], scenarios.aggregate(runs), data["callgrind"],
+                              data["kernel_peer"], data["meta"]).write(runs)
+    print(f"report: {md}")
+    for p in plots:
+        print(f"plot: {p}")
+    return 0
 
 
 if __name__ == "__main__":

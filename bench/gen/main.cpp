@@ -138,21 +138,21 @@ lb::packet::Ipv4Addr address(const std::string& text, const char* what) {
 struct Counters {
   uint64_t tx_packets = 0, tx_bytes = 0;
   uint64_t rx_packets = 0, rx_bytes = 0;
-  uint64_t tx_port_rx = 0;  // what lbd sent back toward the clients (ARP, ICMP)
+  uint64_t tx_ring_full = 0;  // frames the forwarder's ring did not take
+  uint64_t tx_port_rx = 0;    // what lbd sent back toward the clients (ARP, ICMP)
   std::array<uint64_t, static_cast<size_t>(Fault::kCount)> faults{};
   std::vector<uint64_t> per_real;
   lb::gen::LatencyHistogram latency;
 };
 
-// Sends up to n frames of consecutive flows in one burst; returns how many
-// the port took. Flow f always leaves on queue (f / kBurst) % queues, as a
-// NIC's RSS keeps a flow on one queue: a burst never crosses a block of
-// kBurst flows.
+// Offers up to n frames of consecutive flows in one burst; returns how many
+// were offered (taken or lost to a full ring). Flow f always leaves on queue (f / kBurst) % queues,
+// as a NIC's RSS keeps a flow on one queue: a burst never crosses a block of kBurst flows.
 uint16_t send_burst(uint16_t port, uint16_t queues, rte_mempool* pool,
                     const lb::gen::TrafficSpec& spec, lb::gen::SizeMix& sizes, uint32_t& next_flow,
                     uint32_t& seq, uint16_t n, Counters& c) {
-  n = static_cast<uint16_t>(std::min<uint32_t>(
-      {n, kBurst - next_flow % kBurst, spec.flows - next_flow}));
+  n = static_cast<uint16_t>(
+      std::min<uint32_t>({n, kBurst - next_flow % kBurst, spec.flows - next_flow}));
   const auto queue = static_cast<uint16_t>((next_flow / kBurst) % queues);
   std::array<rte_mbuf*, kBurst> burst;
   if (rte_pktmbuf_alloc_bulk(pool, burst.data(), n) != 0) return 0;
@@ -170,11 +170,13 @@ uint16_t send_burst(uint16_t port, uint16_t queues, rte_mempool* pool,
     c.tx_bytes += burst[i]->pkt_len + lb::gen::kFcsBytes;
   }
   c.tx_packets += sent;
-  // Frames the port did not take are sent again (same flows) next time.
-  seq -= n - sent;
-  next_flow = first_flow + sent == spec.flows ? 0 : first_flow + sent;
+  // What the forwarder's ring had no room for is lost, as a NIC's RX ring
+  // drops when its poller is behind: waiting for one slow queue would stall
+  // the flows of every other.
+  c.tx_ring_full += n - sent;
+  next_flow = first_flow + n == spec.flows ? 0 : first_flow + n;
   if (sent < n) rte_pktmbuf_free_bulk(burst.data() + sent, n - sent);
-  return sent;
+  return n;
 }
 
 // Receives one burst from every queue of `port`; counts and checks the
@@ -207,7 +209,8 @@ uint32_t receive(uint16_t port, uint16_t queues, const lb::gen::Expectation& exp
 // Paces transmission at `pps` (0: open throttle): how many frames are due.
 class Pacer {
  public:
-  Pacer(double pps, uint64_t start) : tsc_per_packet_(pps > 0 ? static_cast<double>(rte_get_tsc_hz()) / pps : 0),
+  Pacer(double pps, uint64_t start)
+      : tsc_per_packet_(pps > 0 ? static_cast<double>(rte_get_tsc_hz()) / pps : 0),
         due_at_(static_cast<double>(start)) {}
   uint16_t due(uint64_t now) const noexcept {
     if (tsc_per_packet_ == 0) return kBurst;
@@ -233,6 +236,7 @@ json report(const Options& o, const Counters& c, double seconds) {
           {"size", o.size},
           {"seconds", seconds},
           {"tx_packets", c.tx_packets},
+          {"tx_ring_full", c.tx_ring_full},
           {"tx_bytes", c.tx_bytes},
           {"rx_packets", c.rx_packets},
           {"rx_bytes", c.rx_bytes},
@@ -312,10 +316,11 @@ int run(const Options& o) {
     const uint64_t warm_start = rte_rdtsc();
     Pacer pace(o.warmup_rate_pps, warm_start);
     uint64_t received = 0;
-    while (w.tx_packets < spec.flows && !g_stop) {
+    while (w.tx_packets + w.tx_ring_full < spec.flows && !g_stop) {
       const auto n = static_cast<uint16_t>(
-          std::min<uint64_t>(pace.due(rte_rdtsc()), spec.flows - w.tx_packets));
-      if (n > 0) pace.sent(send_burst(o.tx_port, o.queues, pool, first, warm_sizes, flow, warm_seq, n, w));
+          std::min<uint64_t>(pace.due(rte_rdtsc()), spec.flows - w.tx_packets - w.tx_ring_full));
+      if (n > 0)
+        pace.sent(send_burst(o.tx_port, o.queues, pool, first, warm_sizes, flow, warm_seq, n, w));
       received += receive(o.rx_port, o.queues, expect, ns_per_tsc, false, w);
       receive(o.tx_port, o.queues, expect, ns_per_tsc, false, w);
     }
@@ -325,6 +330,7 @@ int run(const Options& o) {
       receive(o.tx_port, o.queues, expect, ns_per_tsc, false, w);
     }
     warmup = {{"tx_packets", w.tx_packets},
+              {"tx_ring_full", w.tx_ring_full},
               {"rx_packets", received},
               {"seconds", static_cast<double>(rte_rdtsc() - warm_start) / hz}};
   }
@@ -341,9 +347,11 @@ int run(const Options& o) {
   Pacer pace(o.rate_pps, start);
   uint64_t now = start;
   Counters ignored;
-  while (now < end && !g_stop && (o.count == 0 || c.tx_packets < o.count)) {
+  while (now < end && !g_stop && (o.count == 0 || c.tx_packets + c.tx_ring_full < o.count)) {
     uint16_t n = pace.due(now);
-    if (o.count != 0) n = static_cast<uint16_t>(std::min<uint64_t>(n, o.count - c.tx_packets));
+    if (o.count != 0) {
+      n = static_cast<uint16_t>(std::min<uint64_t>(n, o.count - c.tx_packets - c.tx_ring_full));
+    }
     if (n > 0) {
       pace.sent(send_burst(o.tx_port, o.queues, pool, spec, sizes, next_flow, seq, n, c));
     }
@@ -359,9 +367,12 @@ int run(const Options& o) {
   json out = report(o, c, seconds);
   out["warmup"] = warmup;
   std::cout << out.dump() << std::endl;
+  // Holding, the generator sleeps between polls: the harness and lbd's
+  // control thread, which share its CPU, need it now.
   while (o.hold && !g_stop) {
     receive(o.rx_port, o.queues, expect, ns_per_tsc, false, ignored);
     receive(o.tx_port, o.queues, expect, ns_per_tsc, false, ignored);
+    rte_delay_us_sleep(1000);
   }
   return c.faults[0] == c.rx_packets ? 0 : 3;  // 3: lbd mis-forwarded something
 }
@@ -381,7 +392,8 @@ int main(int argc, char** argv) {
   app.add_option("--tx-port", o.tx_port, "Port the clients' packets leave on (toward lbd)");
   app.add_option("--rx-port", o.rx_port, "Port lbd's forwarded packets arrive on");
   app.add_option("--dst-mac", o.dst_mac, "lbd's MAC on the tx port")->required();
-  app.add_option("--method", o.method, "What lbd does to them: nat, dr, tun, or unchanged (a reference forwarder)");
+  app.add_option("--method", o.method,
+                 "What lbd does to them: nat, dr, tun, or unchanged (a reference forwarder)");
   app.add_option("--real", o.reals, "Real server addresses (nat, tun)")->delimiter(',');
   app.add_option("--real-port", o.real_port, "NAT: the real servers' port (0: the VIP's)");
   app.add_option("--kind", o.kind, "udp, syn (every packet a new TCP connection) or ack");

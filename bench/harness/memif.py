@@ -182,7 +182,7 @@ class Run:
                 raise HarnessError(f"lbd exited ({p.returncode}):\n{self.output('lbd')}")
             if self.lbctl("status").returncode == 0:
                 self.lbd = p
-                yield_generator_cpu(p.pid, workers)
+                yield_generator_cpu(p.pid)
                 return
             time.sleep(0.1)
         raise HarnessError(f"lbd did not answer in 120 s:\n{self.output('lbd')}")
@@ -206,7 +206,7 @@ class Run:
             if time.monotonic() > deadline or self.procs[-1][1].poll() is not None:
                 raise HarnessError(f"testpmd did not start:\n{self.output('testpmd')}")
             time.sleep(0.1)
-        yield_generator_cpu(self.procs[-1][1].pid, workers)
+        yield_generator_cpu(self.procs[-1][1].pid)
 
     def lbctl(self, *args):
         return subprocess.run([os.path.join(self.build, "app/lbctl/lbctl"), "-S",
@@ -275,20 +275,21 @@ class Run:
         return report
 
 
-def yield_generator_cpu(pid, workers):
-    """The forwarder's threads that share CPU 0 with the generator (the
-    main lcore, the control and interrupt threads) run SCHED_IDLE: when they
-    wake (a sweep tick, a health check) they must not take the generator's
-    CPU for a time slice, which would show up as milliseconds of latency
-    that neither forwarder causes. The worker lcores (CPUs 1..) keep their
-    priority. Done the same way for lbd and testpmd."""
-    worker_cpus = {w % (os.cpu_count() or 1) for w in range(1, workers + 1)} - {0}
+def yield_generator_cpu(pid):
+    """The forwarder's threads other than its forwarding lcores (the main
+    lcore, the control and interrupt threads, all on CPU 0 with the
+    generator) run SCHED_IDLE: when they wake (a sweep tick, a health
+    check) they must not take the generator's CPU for a time slice, which
+    would show as milliseconds of latency that neither forwarder causes.
+    DPDK names its worker lcores' threads rte-worker-N, in lbd and testpmd
+    alike; they keep their priority."""
     for tid in os.listdir(f"/proc/{pid}/task"):
         try:
-            if os.sched_getaffinity(int(tid)) & worker_cpus and 0 not in os.sched_getaffinity(int(tid)):
-                continue
+            with open(f"/proc/{pid}/task/{tid}/comm") as f:
+                if f.read().startswith("rte-worker"):
+                    continue
             os.sched_setscheduler(int(tid), os.SCHED_IDLE, os.sched_param(0))
-        except (ProcessLookupError, PermissionError):
+        except (ProcessLookupError, PermissionError, FileNotFoundError):
             pass
 
 

@@ -83,6 +83,15 @@ def ratio(a, b):
     return f"{a / b:.2f}" if b else "—"
 
 
+def paired(r):
+    """lbd / its reference: the median of the repeats' back-to-back ratios,
+    and their range."""
+    if "ratio" not in r:
+        return "—"
+    lo, hi = r["ratio_spread"]
+    return f"{r['ratio']:.2f}" + (f" ({lo:.2f}–{hi:.2f})" if r.get("runs", 1) > 1 else "")
+
+
 def us(ns):
     return f"{ns / 1000:.1f}"
 
@@ -135,7 +144,8 @@ class Writer:
                  "main lcore CPU 0, worker(s) from CPU 1) → lbd-gen. Every forwarded frame is checked "
                  "(addresses, ports, TTL, checksums, IPIP header) and counted as verified or by fault.",
                  "- Reference: `dpdk-testpmd --forward-mode=io` on the same sockets and CPUs, measured in "
-                 "this run: the harness's ceiling. lbd / testpmd is the ratio of received packet rates.",
+                 "this run: the harness's ceiling. lbd / testpmd is the median over the repeats of lbd's "
+                 "rate over testpmd's in the same repeat, measured back to back (range in brackets).",
                  "- cycles/packet: lbd's own TSC accounting (busy rounds' cycles / packets received, over "
                  "the measured interval; includes memif's copy into lbd's buffers).", "")
 
@@ -148,7 +158,7 @@ class Writer:
         rows = [["testpmd io (reference)", mpps_spread(ref[0]), f"{gbps(ref[0]):.2f}", "1.00", "—", verified(ref[0]),
                  "—"]]
         for r in pick(self.results, "forwarding", "lbd"):
-            rows.append([f"lbd {r['method'].upper()}", mpps_spread(r), f"{gbps(r):.2f}", ratio(mpps(r), base),
+            rows.append([f"lbd {r['method'].upper()}", mpps_spread(r), f"{gbps(r):.2f}", paired(r),
                          cycles(r), verified(r), drops(r)])
         self.table(["forwarder", "Mpps", "Gbit/s", "lbd / testpmd", "cycles/packet", "frames verified",
                     "lbd drops"], rows)
@@ -195,7 +205,7 @@ class Writer:
                     "cycles/packet", "frames verified", "lbd drops"],
                    [["testpmd io (reference, packets/s)", f"{t['report']['rx_pps']:,.0f}", "1.00", "—", "—",
                      verified(t), "—"],
-                    ["lbd NAT", f"{made:,.0f}", ratio(made, t["report"]["rx_pps"]),
+                    ["lbd NAT", f"{made:,.0f}", paired(r),
                      f"{lb['connections_created']:,} (table {lb['connections_in_use']:,} in use)", cycles(r),
                      verified(r), drops(r)]])
 
@@ -212,7 +222,7 @@ class Writer:
         for r in rs:
             lb = r["report"]["lbd"]
             warm = r["report"].get("warmup") or {}
-            rows.append([f"{r['params']['flows']:,}", mpps_spread(r), ratio(mpps(r), base), cycles(r),
+            rows.append([f"{r['params']['flows']:,}", mpps_spread(r), paired(r), cycles(r),
                          f"{lb['connections_in_use']:,}", f"{lb['connections_created']:,}",
                          f"{warm.get('seconds', 0):.1f}", verified(r), drops(r)])
         self.table(["flows", "Mpps", "lbd / testpmd", "cycles/packet", "connections in table",
@@ -240,7 +250,7 @@ class Writer:
         for r in rs:
             t = refs.get(r["workers"])
             rows.append([r["workers"], mpps_spread(r), mpps_spread(t) if t else "—",
-                         ratio(mpps(r), mpps(t)) if t else "—", cycles(r), verified(r)])
+                         paired(r), cycles(r), verified(r)])
         self.table(["workers", "lbd NAT Mpps", "testpmd Mpps (same cores)", "lbd / testpmd", "cycles/packet",
                     "frames verified"], rows)
 
@@ -265,7 +275,7 @@ class Writer:
         for r in rs:
             t = refs.get(str(r["params"]["size"]))
             rows.append([r["params"]["size"], mpps_spread(r), f"{gbps(r):.2f}",
-                         f"{mpps(t):.2f} / {gbps(t):.2f}" if t else "—", ratio(mpps(r), mpps(t)) if t else "—",
+                         f"{mpps(t):.2f} / {gbps(t):.2f}" if t else "—", paired(r),
                          cycles(r), verified(r)])
         self.table(["size (B)", "lbd Mpps", "lbd Gbit/s", "testpmd Mpps / Gbit/s", "lbd / testpmd",
                     "cycles/packet", "frames verified"], rows)

@@ -134,15 +134,43 @@ class Runner:
             getattr(self, name)()
 
 
+def _key(r):
+    return (r["scenario"], r["forwarder"], r["method"], r["workers"], repr(sorted(r["params"].items())))
+
+
+def _reference(r, runs):
+    """The testpmd run paired with lbd run `r`: same scenario and repeat,
+    same size and workers where the scenario varies them."""
+    for t in runs:
+        if (t["forwarder"] == "testpmd" and t["scenario"] == r["scenario"] and t["repeat"] == r["repeat"]
+                and t["workers"] == r["workers"]
+                and (r["scenario"] != "sizes" or t["params"]["size"] == r["params"]["size"])):
+            return t
+    return None
+
+
+def _rate(r):
+    """What a scenario compares: connections made per second for lbd in
+    the SYN scenario, else packets received per second."""
+    if r["scenario"] == "syn" and r["forwarder"] == "lbd":
+        return r["report"]["lbd"]["connections_created"] / r["report"]["seconds"]
+    return r["report"]["rx_pps"]
+
+
 def aggregate(results):
-    """One result per measurement: the run with the median packet rate (for
-    the latency scenario the median p99), with `runs` and `spread_pps`
-    [min, max] over the repeats; every run's fault counts are summed into
-    `faults_all_runs` so that a fault in any repeat shows."""
-    groups = {}
+    """One result per measurement from the chronological list of runs: the
+    run with the median packet rate (for the latency scenario the median
+    p99), with `runs`, `spread_pps` [min, max] over the repeats, `faulty_runs`
+    and, for lbd, `ratio` = the median over the repeats of lbd's rate over
+    its reference's in the same repeat (back to back: drift on a shared
+    machine hits both) with `ratio_spread`."""
+    groups, seen = {}, {}
     for r in results:
-        key = (r["scenario"], r["forwarder"], r["method"], r["workers"], repr(sorted(r["params"].items())))
-        groups.setdefault(key, []).append(r)
+        k = _key(r)
+        r = dict(r, repeat=seen.get(k, 0))
+        seen[k] = r["repeat"] + 1
+        groups.setdefault(k, []).append(r)
+    runs_with_repeat = [r for g in groups.values() for r in g]
     out = []
     for runs in groups.values():
         if runs[0]["scenario"] == "latency":
@@ -154,5 +182,11 @@ def aggregate(results):
         median["runs"] = len(runs)
         median["spread_pps"] = [min(pps), max(pps)]
         median["faulty_runs"] = sum(1 for r in runs if r["report"]["exit"] != 0)
+        if median["forwarder"] == "lbd":
+            ratios = sorted(_rate(r) / _rate(t) for r in runs
+                            if (t := _reference(r, runs_with_repeat)) and _rate(t))
+            if ratios:
+                median["ratio"] = ratios[len(ratios) // 2]
+                median["ratio_spread"] = [ratios[0], ratios[-1]]
         out.append(median)
     return out
