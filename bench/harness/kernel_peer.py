@@ -26,16 +26,9 @@ from topology import LB_EXT_IP, LB_INT_IP, RS_IPS, VIP, Topology, sh  # noqa: E4
 
 IPERF_PORT = 5201
 
-SERVICES = f"""services:
-  - protocol: tcp
-    vip: {VIP}
-    port: 80
-    scheduler: rr
-    real_servers:
-      - {{address: {RS_IPS[0]}, port: 8080}}
-      - {{address: {RS_IPS[1]}, port: 8080}}
-      - {{address: {RS_IPS[2]}, port: 8080}}
-  - protocol: tcp
+# The end-to-end tests' services (HTTP on 80 over the three servers, DNS),
+# and iperf3 on rs1.
+SERVICES = topology.DEFAULT_SERVICES + f"""  - protocol: tcp
     vip: {VIP}
     port: {IPERF_PORT}
     scheduler: rr
