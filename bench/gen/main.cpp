@@ -145,10 +145,22 @@ struct Counters {
   lb::gen::LatencyHistogram latency;
 };
 
+// What to do with the frames a full ring did not take.
+enum class FullRing : uint8_t {
+  // Offer them again (same flows, in order): the forwarder's own pace, every
+  // flow offered once per cycle (SYN: every SYN a new flow). One queue only,
+  // or a slow queue stalls the flows of every other.
+  kWait,
+  // Lose and count them, as a NIC's RX ring drops when its poller is
+  // behind: for several queues.
+  kDrop,
+};
+
 // Offers up to n frames of consecutive flows in one burst; returns how many
-// were offered (taken or lost to a full ring). Flow f always leaves on queue (f / kBurst) % queues,
-// as a NIC's RSS keeps a flow on one queue: a burst never crosses a block of kBurst flows.
-uint16_t send_burst(uint16_t port, uint16_t queues, rte_mempool* pool,
+// count as offered (taken, or lost with kDrop). Flow f always leaves on
+// queue (f / kBurst) % queues, as a NIC's RSS keeps a flow on one queue: a
+// burst never crosses a block of kBurst flows.
+uint16_t send_burst(uint16_t port, uint16_t queues, FullRing full, rte_mempool* pool,
                     const lb::gen::TrafficSpec& spec, lb::gen::SizeMix& sizes, uint32_t& next_flow,
                     uint32_t& seq, uint16_t n, Counters& c) {
   n = static_cast<uint16_t>(
@@ -170,13 +182,16 @@ uint16_t send_burst(uint16_t port, uint16_t queues, rte_mempool* pool,
     c.tx_bytes += burst[i]->pkt_len + lb::gen::kFcsBytes;
   }
   c.tx_packets += sent;
-  // What the forwarder's ring had no room for is lost, as a NIC's RX ring
-  // drops when its poller is behind: waiting for one slow queue would stall
-  // the flows of every other.
-  c.tx_ring_full += n - sent;
-  next_flow = first_flow + n == spec.flows ? 0 : first_flow + n;
   if (sent < n) rte_pktmbuf_free_bulk(burst.data() + sent, n - sent);
-  return n;
+  uint16_t offered = n;
+  if (full == FullRing::kWait) {
+    seq -= n - sent;
+    offered = sent;
+  } else {
+    c.tx_ring_full += n - sent;
+  }
+  next_flow = first_flow + offered == spec.flows ? 0 : first_flow + offered;
+  return offered;
 }
 
 // Receives one burst from every queue of `port`; counts and checks the
@@ -304,8 +319,9 @@ int run(const Options& o) {
   c.per_real.assign(expect.real_servers.size(), 0);
   uint32_t next_flow = 0, seq = 0;
 
-  // Warm-up: every flow once (its connection made), paced so lbd keeps up;
-  // what comes back is counted but not checked.
+  // Warm-up: every flow once (its connection made), paced, each frame
+  // offered again until the ring takes it; what comes back is counted but
+  // not checked.
   json warmup = nullptr;
   if (o.warmup_flows || spec.kind == lb::gen::Kind::kTcpAck) {
     lb::gen::TrafficSpec first = spec;
@@ -320,7 +336,8 @@ int run(const Options& o) {
       const auto n = static_cast<uint16_t>(
           std::min<uint64_t>(pace.due(rte_rdtsc()), spec.flows - w.tx_packets - w.tx_ring_full));
       if (n > 0)
-        pace.sent(send_burst(o.tx_port, o.queues, pool, first, warm_sizes, flow, warm_seq, n, w));
+        pace.sent(send_burst(o.tx_port, o.queues, FullRing::kWait, pool, first, warm_sizes, flow,
+                             warm_seq, n, w));
       received += receive(o.rx_port, o.queues, expect, ns_per_tsc, false, w);
       receive(o.tx_port, o.queues, expect, ns_per_tsc, false, w);
     }
@@ -345,6 +362,7 @@ int run(const Options& o) {
   const uint64_t start = rte_rdtsc();
   const uint64_t end = start + static_cast<uint64_t>(o.duration_s * hz);
   Pacer pace(o.rate_pps, start);
+  const FullRing full_ring = o.queues == 1 ? FullRing::kWait : FullRing::kDrop;
   uint64_t now = start;
   Counters ignored;
   while (now < end && !g_stop && (o.count == 0 || c.tx_packets + c.tx_ring_full < o.count)) {
@@ -353,7 +371,8 @@ int run(const Options& o) {
       n = static_cast<uint16_t>(std::min<uint64_t>(n, o.count - c.tx_packets - c.tx_ring_full));
     }
     if (n > 0) {
-      pace.sent(send_burst(o.tx_port, o.queues, pool, spec, sizes, next_flow, seq, n, c));
+      pace.sent(
+          send_burst(o.tx_port, o.queues, full_ring, pool, spec, sizes, next_flow, seq, n, c));
     }
     receive(o.rx_port, o.queues, expect, ns_per_tsc, true, c);
     c.tx_port_rx += receive(o.tx_port, o.queues, expect, ns_per_tsc, false, ignored);
@@ -409,7 +428,9 @@ int main(int argc, char** argv) {
   app.add_option("--count", o.count,
                  "Stop after sending this many frames (e.g. a fixed pcap through net_pcap)");
   app.add_option("--warmup-rate", o.warmup_rate_pps, "Packets per second of the warm-up");
-  app.add_option("--queues", o.queues, "Queues per port (one per lbd worker)")
+  app.add_option("--queues", o.queues,
+                 "Queues per port (one per lbd worker); with more than one, what a full "
+                 "ring does not take is lost and counted (tx_ring_full) instead of offered again")
       ->check(CLI::Range(1, 16));
   app.add_flag("--hold", o.hold,
                "After the report, keep draining the ports until SIGINT/SIGTERM (memif: stop both "
