@@ -116,11 +116,18 @@ def run_lbd(build, seconds, connections, tag):
                                 services=SERVICES)
         out = workloads(topo, seconds, connections)
         out["forwarder"] = f"lbd (net_{driver}, 1 worker, idle_sleep_us 50)"
+        stats = topo.stats()
         drops = {}
-        for w in topo.stats()["workers"]:
+        for w in stats["workers"]:
             for k, v in w["drops"].items():
                 if v:
                     drops[k] = drops.get(k, 0) + v
+        # What the ports themselves lost (AF_XDP's rings full: the worker
+        # behind) is not one of lbd's drops.
+        for p in stats["ports"]:
+            for k in ("rx_missed", "rx_errors", "tx_errors"):
+                if p[k]:
+                    drops[f"{p['name']}.{k}"] = p[k]
         out["lbd_drops"] = drops
         return out
 

@@ -321,12 +321,15 @@ class Writer:
         def row(name, r):
             w, i = r["wrk"], r["iperf3"]
             f = lambda v: f"{v:.2f}" if v is not None else "—"
+            d = r.get("lbd_drops")
+            drops = "—" if d is None else (", ".join(f"{k} {v:,}" for k, v in d.items()) or "0")
             return [name, f"{w['requests_per_s']:,.0f}", f(w["p50_ms"]), f(w["p90_ms"]), f(w["p99_ms"]),
-                    f"{i['gbps']:.2f}", i["retransmits"]]
-        self.table(["director", "HTTP requests/s", "p50 ms", "p90 ms", "p99 ms", "iperf3 Gbit/s", "retransmits"],
+                    f"{i['gbps']:.2f}", i["retransmits"], drops]
+        self.table(["director", "HTTP requests/s", "p50 ms", "p90 ms", "p99 ms", "iperf3 Gbit/s", "retransmits",
+                    "lbd drops"],
                    [row(n["forwarder"] + " (reference)", n), row(lb["forwarder"], lb),
                     ["lbd / nftables", ratio(lb["wrk"]["requests_per_s"], n["wrk"]["requests_per_s"]), "", "", "",
-                     ratio(lb["iperf3"]["gbps"], n["iperf3"]["gbps"]), ""]])
+                     ratio(lb["iperf3"]["gbps"], n["iperf3"]["gbps"]), "", ""]])
 
     def write(self, all_runs=None):
         self.header()
