@@ -187,7 +187,8 @@ class Writer:
                 vals = [r["report"]["latency_ns"][p] / 1000 for r in rs]
                 ax.bar([x + (i - 1) * width for x in range(len(rs))], vals, width, label=p)
             ax.set_xticks(range(len(rs)), labels)
-            ax.set_ylabel("µs")
+            ax.set_yscale("log")  # the median and the tails differ a thousandfold
+            ax.set_ylabel("µs (log scale)")
         self.plot("latency", f"Latency percentiles at {rate / 1e6:g} Mpps offered", draw)
 
     def syn(self):
