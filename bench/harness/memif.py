@@ -23,6 +23,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 
 VIP = "198.18.1.100"
@@ -130,9 +131,8 @@ class Run:
     generator's report with, for lbd, `lbd` = its counters over the measured
     interval (worker stats deltas)."""
 
-    def __init__(self, build_dir, log):
+    def __init__(self, build_dir):
         self.build = build_dir
-        self.log = log
         self.workdir = tempfile.mkdtemp(prefix="lbd-bench-")
         self.socket = os.path.join(self.workdir, "memif.sock")
         self.procs = []
@@ -247,25 +247,28 @@ class Run:
         gen = self._spawn("gen", argv, stdout=subprocess.PIPE, stdin=subprocess.PIPE, merge=False, text=True)
         before = None
         report = None
-        timeout = duration + 120 + flows / 500000
-        deadline = time.monotonic() + timeout
-        while report is None:
-            line = gen.stdout.readline()
-            if not line:
-                raise HarnessError(f"lbd-gen ended without a report ({gen.poll()}):\n{self.output('gen')}"
-                                   + (f"\nlbd:\n{self.output('lbd')}" if self.lbd else ""))
-            if time.monotonic() > deadline:
-                raise HarnessError("lbd-gen did not report in time")
-            try:
-                msg = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if msg.get("phase") == "ready":
-                before = self.lbd_stats() if self.lbd else None
-                gen.stdin.write("go\n")
-                gen.stdin.flush()
-            else:
-                report = msg
+        # A generator that never reports is killed, which ends its output.
+        timeout = duration + 120 + flows / 200000
+        watchdog = threading.Timer(timeout, gen.kill)
+        watchdog.start()
+        try:
+            while report is None:
+                line = gen.stdout.readline()
+                if not line:
+                    raise HarnessError(f"lbd-gen ended without a report within {timeout:.0f} s ({gen.poll()}):\n"
+                                       + self.output("gen") + (f"\nlbd:\n{self.output('lbd')}" if self.lbd else ""))
+                try:
+                    msg = json.loads(line)
+                except json.JSONDecodeError:
+                    continue
+                if msg.get("phase") == "ready":
+                    before = self.lbd_stats() if self.lbd else None
+                    gen.stdin.write("go\n")
+                    gen.stdin.flush()
+                else:
+                    report = msg
+        finally:
+            watchdog.cancel()
         if self.lbd:
             report["lbd"] = interval(before, self.lbd_stats())
         # The generator's status: it still holds the ports; its verdict is

@@ -78,7 +78,7 @@ class Runner:
         label = f"{scenario}: {forwarder}{'' if forwarder == 'testpmd' else ' ' + method} workers={workers} " + \
             " ".join(f"{k}={v}" for k, v in gen.items() if k != "duration")
         self.progress(label)
-        with memif.Run(self.build, self.progress) as run:
+        with memif.Run(self.build) as run:
             if forwarder == "testpmd":
                 run.start_testpmd(workers)
                 # testpmd keeps no state per flow: no warm-up to wait for.

@@ -33,7 +33,7 @@ def check(cond, what):
 
 
 def run(build, lbd_method, **expect):
-    with memif.Run(build, None) as r:
+    with memif.Run(build) as r:
         r.start_lbd(lbd_method)
         return r.measure(duration=0.3, flows=500, rate=500000, **expect)
 
