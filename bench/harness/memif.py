@@ -54,7 +54,11 @@ class Hugepages:
             os.makedirs("/dev/hugepages", exist_ok=True)
             subprocess.run(["mount", "-t", "hugetlbfs", "none", "/dev/hugepages"], check=True)
             self.mounted_here = True
-        self.ensure(mb)
+        try:
+            self.ensure(mb)
+        except BaseException:
+            self.close()
+            raise
 
     def ensure(self, mb):
         pages = (mb + 1) // 2
