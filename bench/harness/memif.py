@@ -225,7 +225,7 @@ class Run:
 
     # --- the generator ----------------------------------------------------
     def measure(self, method, kind="udp", flows=10000, size="64", duration=5.0, rate=0,
-                warmup=True, queues=1, reals=None, real_port=None, extra=()):
+                warmup=True, queues=1, reals=None, real_port=None):
         """Runs lbd-gen against the forwarder started before; returns its
         report (+ 'lbd' deltas when lbd forwards, + 'exit' the generator's
         status: 3 = faults)."""
@@ -247,7 +247,6 @@ class Run:
             argv += ["--real-port", str(real_port)]
         if warmup:
             argv.append("--warmup-flows")
-        argv += list(extra)
         gen = self._spawn("gen", argv, stdout=subprocess.PIPE, stdin=subprocess.PIPE, merge=False, text=True)
         before = None
         report = None

@@ -69,14 +69,18 @@ def drops(r):
     return ", ".join(f"{k} {v:,}" for k, v in d.items()) or "0"
 
 
-def pick(results, scenario, forwarder=None, **match):
-    out = []
-    for r in results:
-        if r["scenario"] != scenario or (forwarder and r["forwarder"] != forwarder):
-            continue
-        if all(r.get(k, r["params"].get(k)) == v for k, v in match.items()):
-            out.append(r)
-    return out
+def pick(results, scenario, forwarder=None):
+    return [r for r in results
+            if r["scenario"] == scenario and (forwarder is None or r["forwarder"] == forwarder)]
+
+
+def lbd_vs_reference(ax, xs, lbd, reference, xlabel, ylabel):
+    """lbd's line and its reference's, dashed, over the same x values."""
+    ax.plot(xs, lbd, "o-", label="lbd NAT")
+    ax.plot(xs, reference, "s--", color="gray", label="testpmd io (reference)")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(bottom=0)
 
 
 def ratio(a, b):
@@ -153,7 +157,6 @@ class Writer:
         ref = pick(self.results, "forwarding", "testpmd")
         if not ref:
             return
-        base = mpps(ref[0])
         self.add("## Established-flow forwarding (64 B, one worker)", "")
         rows = [["testpmd io (reference)", mpps_spread(ref[0]), f"{gbps(ref[0]):.2f}", "1.00", "—", verified(ref[0]),
                  "—"]]
@@ -257,13 +260,9 @@ class Writer:
 
         def draw(ax):
             xs = [r["workers"] for r in rs]
-            ax.plot(xs, [mpps(r) for r in rs], "o-", label="lbd NAT")
-            ax.plot(xs, [mpps(refs[x]) if x in refs else 0 for x in xs], "s--", color="gray",
-                    label="testpmd io (reference)")
-            ax.set_xlabel("workers")
-            ax.set_ylabel("Mpps")
+            lbd_vs_reference(ax, xs, [mpps(r) for r in rs], [mpps(refs[x]) if x in refs else 0 for x in xs],
+                             "workers", "Mpps")
             ax.set_xticks(xs)
-            ax.set_ylim(bottom=0)
         self.plot("workers", "Packet rate vs workers (64 B)", draw)
 
     def sizes(self):
@@ -283,12 +282,9 @@ class Writer:
 
         def draw(ax):
             labels = [str(r["params"]["size"]) for r in rs]
-            ax.plot(labels, [gbps(r) for r in rs], "o-", label="lbd NAT")
-            ax.plot(labels, [gbps(refs[x]) if x in refs else 0 for x in labels], "s--", color="gray",
-                    label="testpmd io (reference)")
-            ax.set_xlabel("frame size (bytes on the wire)")
-            ax.set_ylabel("Gbit/s")
-            ax.set_ylim(bottom=0)
+            lbd_vs_reference(ax, labels, [gbps(r) for r in rs],
+                             [gbps(refs[x]) if x in refs else 0 for x in labels],
+                             "frame size (bytes on the wire)", "Gbit/s")
         self.plot("sizes", "Throughput vs packet size", draw)
 
     def instructions(self):
